@@ -1,0 +1,8 @@
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("HAVEN_ENV", "production")
+
+application = get_asgi_application()

@@ -1,0 +1,168 @@
+"""Directory administration for network stewards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import (
+    Accessibility,
+    Address,
+    Attribute,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    ScheduleException,
+    Service,
+    ServiceAtLocation,
+    ServicePopulation,
+    Taxonomy,
+    TaxonomyTerm,
+)
+from directory.services import apply_placement
+
+
+class VerificationFilter(admin.SimpleListFilter):
+    title = _("verification")
+    parameter_name = "verification"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("stale", _("Needs verification")), ("fresh", _("Recently verified"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        cutoff = timezone.localdate() - timedelta(days=settings.HAVEN_LISTING_STALE_DAYS)
+        stale = Q(assured_date__isnull=True) | Q(assured_date__lt=cutoff)
+        if self.value() == "stale":
+            return queryset.filter(stale)
+        if self.value() == "fresh":
+            return queryset.exclude(stale)
+        return queryset
+
+
+class AddressInline(admin.StackedInline):
+    model = Address
+    extra = 0
+
+
+class PhoneInline(admin.TabularInline):
+    model = Phone
+    extra = 0
+    fields = ["number", "extension", "type", "intake", "description"]
+
+
+class LocationLanguageInline(admin.TabularInline):
+    model = Language
+    fk_name = "location"
+    extra = 0
+    fields = ["iso_code", "name", "note"]
+
+
+class ServiceLanguageInline(LocationLanguageInline):
+    fk_name = "service"
+
+
+class AccessibilityInline(admin.TabularInline):
+    model = Accessibility
+    extra = 0
+    fields = ["feature", "description", "details", "url"]
+
+
+class ScheduleInline(admin.TabularInline):
+    model = Schedule
+    extra = 0
+    fields = [
+        "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+        "opens_at", "closes_at", "valid_from", "valid_to", "description",
+    ]  # fmt: skip
+
+
+class ServiceScheduleInline(ScheduleInline):
+    fk_name = "service"
+
+
+class ScheduleExceptionInline(admin.TabularInline):
+    model = ScheduleException
+    extra = 0
+
+
+class ServiceAtLocationInline(admin.TabularInline):
+    model = ServiceAtLocation
+    extra = 0
+    autocomplete_fields = ["service", "location"]
+    fields = ["service", "location", "description"]
+
+
+class ServicePopulationInline(admin.TabularInline):
+    model = ServicePopulation
+    extra = 0
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "email", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "alternate_name", "code"]
+    readonly_fields = ["code", "created_at", "updated_at"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "category", "status", "assured_date"]
+    list_filter = ["category", "status", VerificationFilter, "accepts_police_referrals"]
+    search_fields = ["name", "organization__name", "code"]
+    autocomplete_fields = ["organization"]
+    readonly_fields = ["code", "created_at", "updated_at"]
+    inlines = [
+        ServicePopulationInline, ServiceLanguageInline, ServiceScheduleInline,
+        ServiceAtLocationInline,
+    ]  # fmt: skip
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "confidential", "time_zone", "updated_at"]
+    list_filter = ["confidential", "location_type", "time_zone"]
+    search_fields = ["name", "organization__name", "code"]
+    autocomplete_fields = ["organization"]
+    readonly_fields = ["code", "time_zone", "created_at", "updated_at"]
+    inlines = [
+        AddressInline, PhoneInline, LocationLanguageInline, AccessibilityInline,
+        ScheduleInline, ScheduleExceptionInline, ServiceAtLocationInline,
+    ]  # fmt: skip
+
+    def save_model(self, request: HttpRequest, obj: Location, form: Any, change: bool) -> None:
+        # Derived search placement must follow every change of position or confidentiality.
+        apply_placement(obj)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Taxonomy)
+class TaxonomyAdmin(admin.ModelAdmin):
+    list_display = ["name", "version"]
+    readonly_fields = ["code"]
+
+
+@admin.register(TaxonomyTerm)
+class TaxonomyTermAdmin(admin.ModelAdmin):
+    list_display = ["name", "term_code", "taxonomy", "parent"]
+    list_filter = ["taxonomy"]
+    search_fields = ["name", "term_code"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["code"]
+
+
+@admin.register(Attribute)
+class AttributeAdmin(admin.ModelAdmin):
+    list_display = ["link_entity", "link_id", "taxonomy_term", "value"]
+    list_filter = ["link_entity"]
+    raw_id_fields = ["taxonomy_term"]
+    readonly_fields = ["code"]

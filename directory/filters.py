@@ -1,0 +1,268 @@
+"""The directory's FilterSets: one definition of what a search can ask for and how it is checked."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import ASin, Floor, Greatest, Sqrt
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.hours import open_at_condition
+from directory.languages import COMMON_LANGUAGES
+from directory.models import (
+    Accessibility,
+    AccessibilityFeature,
+    Category,
+    Location,
+    Population,
+    Service,
+    ServiceAtLocation,
+)
+from geo.distance import EARTH_RADIUS_MI, bounding_box, chord_squared_for_miles, unit_vector
+from geo.places import NearError, Place, parse_near
+
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 8
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_TRUE = {"true", "1", "on", "yes"}
+_FALSE = {"false", "0", "off", "no", ""}
+
+
+class NearField(forms.CharField):
+    """Cleans the *near* text into a :class:`geo.places.Place`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _(
+                    'Tell us where to search: a ZIP code (75201) or a city ("Dallas, TX").'
+                )
+            },
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Place:
+        text = super().clean(value)
+        try:
+            return parse_near(text)
+        except NearError as error:
+            raise forms.ValidationError(str(error), code="invalid_near") from error
+
+
+class StrictCheckboxInput(forms.CheckboxInput):
+    """A checkbox that hands the submitted text to the field instead of coercing it to bool."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, check_test=lambda v: str(v).strip().lower() in _TRUE)
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
+class StrictBooleanField(forms.Field):
+    """true/false, 1/0, on/off, yes/no; anything else is an error, never a silent default."""
+
+    widget = StrictCheckboxInput
+
+    def to_python(self, value: Any) -> bool | None:
+        if value is None or value is False:
+            return None
+        if value is True:
+            return True
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return None
+        raise forms.ValidationError(_("Use true or false."), code="invalid_boolean")
+
+
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
+
+
+class NearFilter(django_filters.Filter):
+    field_class = NearField
+
+
+class LanguageField(forms.CharField):
+    def clean(self, value: Any) -> str:
+        code = (super().clean(value) or "").strip().lower()
+        if code and not _LANGUAGE.match(code):
+            raise forms.ValidationError(
+                _("Use a two- or three-letter ISO 639 language code, such as “es” for Spanish."),
+                code="invalid_language",
+            )
+        return code
+
+
+class LanguageFilter(django_filters.Filter):
+    field_class = LanguageField
+
+
+def _choice_error(label: str, choices: list[tuple[str, Any]]) -> dict[str, str]:
+    codes = ", ".join(code for code, _label in choices)
+    return {"invalid_choice": _("Unknown %(label)s “%%(value)s”. Use one of: %(codes)s.")
+            % {"label": label, "codes": codes}}  # fmt: skip
+
+
+def within_radius(
+    queryset: QuerySet[Location], place: Place, radius_mi: float
+) -> QuerySet[Location]:
+    """Locations whose search point lies within ``radius_mi``, nearest first.
+
+    The bounding box lets the database use its index; the chord test is exact. Each row gets
+    ``distance_mi`` as people will read it — tenths of a mile, or whole miles (at least one)
+    for a confidential location — and results are ordered by that figure, so the list never
+    shows a larger distance above a smaller one.
+    """
+    box = bounding_box(place.point, radius_mi)
+    x, y, z = unit_vector(place.point.latitude, place.point.longitude)
+    queryset = queryset.filter(search_latitude__gte=box.min_lat, search_latitude__lte=box.max_lat)
+    if box.wraps:
+        queryset = queryset.filter(
+            Q(search_longitude__gte=box.min_lng) | Q(search_longitude__lte=box.max_lng)
+        )
+    else:
+        queryset = queryset.filter(
+            search_longitude__gte=box.min_lng, search_longitude__lte=box.max_lng
+        )
+    dx, dy, dz = F("ux") - x, F("uy") - y, F("uz") - z
+    miles = Value(2 * EARTH_RADIUS_MI) * ASin(Sqrt(F("chord2")) / Value(2.0))
+    return (
+        queryset.annotate(chord2=dx * dx + dy * dy + dz * dz)
+        .filter(chord2__lte=chord_squared_for_miles(radius_mi))
+        .annotate(
+            distance_mi=Case(
+                When(confidential=True, then=Greatest(Value(1.0), Floor(miles + Value(0.5)))),
+                default=Floor(miles * Value(10.0) + Value(0.5)) / Value(10.0),
+                output_field=FloatField(),
+            )
+        )
+    )
+
+
+class LocationSearchFilter(django_filters.FilterSet):
+    near = NearFilter(
+        method="filter_nothing",
+        required=True,
+        label=_("Near"),
+        help_text=_("A ZIP code, a city and state, or coordinates."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    radius_mi = django_filters.NumberFilter(
+        method="filter_nothing",
+        label=_("Within (miles)"),
+        widget=forms.NumberInput(attrs={"min": 1, "max": 200, "step": "any", "placeholder": "25"}),
+        min_value=1,
+        max_value=settings.HAVEN_SEARCH_MAX_RADIUS_MI,
+        error_messages={
+            "min_value": _("The radius must be at least %(limit_value)s mile."),
+            "max_value": _("The radius can be at most %(limit_value)s miles."),
+            "invalid": _("The radius must be a number of miles, such as 25."),
+        },
+    )
+    q = django_filters.CharFilter(
+        method="filter_text", max_length=MAX_QUERY_LENGTH, label=_("Words to look for")
+    )
+    category = django_filters.ChoiceFilter(
+        choices=Category.choices,
+        label=_("Kind of service"),
+        empty_label=_("Any kind"),
+        method="filter_nothing",
+        error_messages=_choice_error("category", Category.choices),
+    )
+    population = django_filters.ChoiceFilter(
+        choices=Population.choices,
+        label=_("Who it is for"),
+        empty_label=_("Anyone"),
+        method="filter_nothing",
+        error_messages=_choice_error("population", Population.choices),
+    )
+    language = LanguageFilter(
+        method="filter_nothing",
+        label=_("Language"),
+        widget=forms.Select(choices=[("", _("Any language")), *COMMON_LANGUAGES]),
+    )
+    accessible = django_filters.ChoiceFilter(
+        choices=AccessibilityFeature.choices,
+        label=_("Accessibility"),
+        empty_label=_("No preference"),
+        method="filter_accessible",
+        error_messages=_choice_error("accessibility feature", AccessibilityFeature.choices),
+    )
+    open_now = StrictBooleanFilter(method="filter_open_now", label=_("Open now"))
+    accepts_police_referrals = StrictBooleanFilter(
+        method="filter_nothing", label=_("Accepts police referrals")
+    )
+
+    class Meta:
+        model = Location
+        fields: list[str] = []
+
+    def filter_nothing(
+        self, queryset: QuerySet[Location], name: str, value: Any
+    ) -> QuerySet[Location]:
+        # Applied together in filter_queryset: they describe one service, not one each.
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet[Location]) -> QuerySet[Location]:
+        data = self.form.cleaned_data
+        radius = data.get("radius_mi") or settings.HAVEN_SEARCH_DEFAULT_RADIUS_MI
+        queryset = within_radius(queryset, data["near"], float(radius))
+        queryset = queryset.filter(self._service_condition(data))
+        return super().filter_queryset(queryset).order_by("distance_mi", "chord2", "pk")
+
+    @staticmethod
+    def _service_condition(data: dict[str, Any]) -> Exists:
+        """At least one active service here matches every service-level filter at once."""
+        condition = Q(service__status=Service.Status.ACTIVE)
+        if data.get("category"):
+            condition &= Q(service__category=data["category"])
+        if data.get("population"):
+            condition &= Q(service__populations__population=data["population"])
+        if data.get("language"):
+            condition &= Q(service__languages__iso_code=data["language"]) | Q(
+                location__languages__iso_code=data["language"]
+            )
+        if data.get("accepts_police_referrals"):
+            condition &= Q(service__accepts_police_referrals=True)
+        return Exists(ServiceAtLocation.objects.filter(condition, location=OuterRef("pk")))
+
+    def filter_text(
+        self, queryset: QuerySet[Location], name: str, value: str
+    ) -> QuerySet[Location]:
+        for word in value.split()[:MAX_QUERY_WORDS]:
+            in_services = ServiceAtLocation.objects.filter(
+                Q(service__name__icontains=word) | Q(service__description__icontains=word),
+                location=OuterRef("pk"),
+                service__status=Service.Status.ACTIVE,
+            )
+            queryset = queryset.filter(
+                Q(name__icontains=word)
+                | Q(organization__name__icontains=word)
+                | Q(Exists(in_services))
+            )
+        return queryset
+
+    def filter_accessible(
+        self, queryset: QuerySet[Location], name: str, value: str
+    ) -> QuerySet[Location]:
+        features = Accessibility.objects.filter(location=OuterRef("pk"), feature=value)
+        return queryset.filter(Exists(features))
+
+    def filter_open_now(
+        self, queryset: QuerySet[Location], name: str, value: bool | None
+    ) -> QuerySet[Location]:
+        if not value:
+            return queryset
+        time_zones = queryset.order_by().values_list("time_zone", flat=True).distinct()
+        return queryset.filter(open_at_condition(timezone.now(), list(time_zones)))

@@ -1,0 +1,550 @@
+"""The directory, aligned with Open Referral HSDS 3.1, plus Haven's victim-services profile.
+
+Every HSDS object keeps its HSDS id as ``code`` (a UUID, the only identifier that appears in
+URLs and exports); the integer primary key stays internal. Fields HSDS lacks (categories,
+populations, requirements, intake, the confidential flag) form Haven's profile, documented
+in ``docs/hsds-profile.md``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from directory.languages import language_name
+
+
+class Category(models.TextChoices):
+    EMERGENCY_SHELTER = "emergency_shelter", _("Emergency shelter")
+    TRANSITIONAL_HOUSING = "transitional_housing", _("Transitional housing")
+    SAFE_HOME = "safe_home", _("Safe home")
+    COUNSELLING = "counselling", _("Counselling")
+    LEGAL_AID = "legal_aid", _("Legal aid")
+    IMMIGRATION_LEGAL = "immigration_legal", _("Immigration legal help")
+    MEDICAL = "medical", _("Medical care")
+    SANE = "sane", _("Sexual assault forensic exam (SANE)")
+    HOTLINE = "hotline", _("Hotline")
+    CASE_MANAGEMENT = "case_management", _("Case management")
+    INTERPRETATION = "interpretation", _("Interpretation")
+    TRANSPORT = "transport", _("Transport")
+
+
+class Population(models.TextChoices):
+    # HUD household types
+    ADULTS_ONLY = "adults_only", _("Adults only")
+    ADULTS_WITH_CHILDREN = "adults_with_children", _("Adults with children")
+    CHILDREN_ONLY = "children_only", _("Children and youth on their own")
+    # Who is served
+    WOMEN = "women", _("Women")
+    MEN = "men", _("Men (male survivors)")
+    TRANS_INCLUSIVE = "trans_inclusive", _("Trans-inclusive")
+    LGBTQ_AFFIRMING = "lgbtq_affirming", _("LGBTQ+ affirming")
+    MINORS = "minors", _("Minors, including commercially sexually exploited children")
+    SEX_TRAFFICKING = "sex_trafficking", _("Survivors of sex trafficking")
+    LABOR_TRAFFICKING = "labor_trafficking", _("Survivors of labour trafficking")
+    DOMESTIC_VIOLENCE = "domestic_violence", _("Survivors of domestic violence")
+    SEXUAL_ASSAULT = "sexual_assault", _("Survivors of sexual assault")
+
+
+class AccessibilityFeature(models.TextChoices):
+    WHEELCHAIR = "wheelchair", _("Wheelchair accessible (step-free entrance)")
+    ACCESSIBLE_RESTROOM = "accessible_restroom", _("Accessible restroom")
+    ACCESSIBLE_PARKING = "accessible_parking", _("Accessible parking")
+    ELEVATOR = "elevator", _("Elevator")
+    HEARING = "hearing", _("Deaf and hard of hearing access (ASL, TTY, relay)")
+    VISION = "vision", _("Blind and low vision access (braille, large print)")
+    OTHER = "other", _("Other accessibility feature")
+
+
+class Timestamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Organization(Timestamped):
+    class Kind(models.TextChoices):
+        PROVIDER = "provider", _("Service provider")
+        AGENCY = "agency", _("Referring agency")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PROVIDER)
+    name = models.CharField(max_length=255)
+    alternate_name = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    website = models.URLField(blank=True)
+    year_incorporated = models.PositiveSmallIntegerField(null=True, blank=True)
+    legal_status = models.CharField(max_length=255, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(Timestamped):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+        DEFUNCT = "defunct", _("Defunct")
+        TEMPORARILY_CLOSED = "temporarily closed", _("Temporarily closed")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="services"
+    )
+    name = models.CharField(max_length=255)
+    alternate_name = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    url = models.URLField(blank=True)
+    email = models.EmailField(blank=True)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.ACTIVE)
+    interpretation_services = models.CharField(max_length=500, blank=True)
+    application_process = models.TextField(blank=True)
+    fees_description = models.TextField(blank=True)
+    eligibility_description = models.TextField(blank=True)
+    minimum_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    maximum_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    alert = models.CharField(max_length=500, blank=True)
+    assured_date = models.DateField(
+        null=True, blank=True, help_text=_("When this listing was last checked with the provider.")
+    )
+    assurer_email = models.EmailField(blank=True)
+
+    # Victim-services profile
+    category = models.CharField(max_length=32, choices=Category.choices, db_index=True)
+    accompanying_boys_max_age = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Oldest accompanying boy the service can take; empty means no limit."),
+    )
+    sobriety_required = models.BooleanField(default=False)
+    id_required = models.BooleanField(_("ID required"), default=False)
+    immigration_status_required = models.BooleanField(default=False)
+    max_stay_days = models.PositiveIntegerField(null=True, blank=True)
+    pets_accepted = models.BooleanField(
+        default=False, help_text=_("Service animals are always welcome; this is about pets.")
+    )
+    accepts_police_referrals = models.BooleanField(default=False)
+    intake_24_7 = models.BooleanField(_("24/7 intake"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="service_age_range_ordered",
+                condition=Q(minimum_age__isnull=True)
+                | Q(maximum_age__isnull=True)
+                | Q(minimum_age__lte=models.F("maximum_age")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServicePopulation(models.Model):
+    """One population a service serves (a service usually serves several)."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="populations")
+    population = models.CharField(max_length=32, choices=Population.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "population"], name="service_population_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["population", "service"])]
+
+    def __str__(self) -> str:
+        return self.get_population_display()
+
+
+class Location(Timestamped):
+    class Type(models.TextChoices):
+        PHYSICAL = "physical", _("Physical")
+        POSTAL = "postal", _("Postal")
+        VIRTUAL = "virtual", _("Virtual")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="locations"
+    )
+    location_type = models.CharField(max_length=16, choices=Type.choices, default=Type.PHYSICAL)
+    name = models.CharField(max_length=255)
+    alternate_name = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    transportation = models.TextField(blank=True)
+    url = models.URLField(blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    confidential = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Street address and exact position are shown only to this organisation's members."
+        ),
+    )
+    time_zone = models.CharField(max_length=64, default="America/Chicago")
+
+    # Where search places this location: the exact point, or for a confidential location the
+    # centre of its coarse grid cell; with its unit vector for chord-distance ranking. Written
+    # only by directory.services.location_place.
+    search_latitude = models.FloatField(null=True, editable=False)
+    search_longitude = models.FloatField(null=True, editable=False)
+    ux = models.FloatField(null=True, editable=False)
+    uy = models.FloatField(null=True, editable=False)
+    uz = models.FloatField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(
+                fields=["search_latitude", "search_longitude"], name="location_search_box"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="location_coordinates_paired",
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:location", kwargs={"code": self.code})
+
+
+class ServiceAtLocation(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="at_locations")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="at_locations")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("service at location")
+        verbose_name_plural = _("services at locations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "service"], name="service_at_location_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} @ {self.location}"
+
+
+class Address(models.Model):
+    class Type(models.TextChoices):
+        PHYSICAL = "physical", _("Physical")
+        POSTAL = "postal", _("Postal")
+        VIRTUAL = "virtual", _("Virtual")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="addresses")
+    attention = models.CharField(max_length=255, blank=True)
+    address_1 = models.CharField(max_length=255)
+    address_2 = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=128)
+    region = models.CharField(max_length=128, blank=True)
+    state_province = models.CharField(max_length=64)
+    postal_code = models.CharField(max_length=16)
+    country = models.CharField(max_length=2, default="US")
+    address_type = models.CharField(max_length=16, choices=Type.choices, default=Type.PHYSICAL)
+
+    class Meta:
+        verbose_name_plural = _("addresses")
+
+    def __str__(self) -> str:
+        return f"{self.address_1}, {self.city}"
+
+
+class Phone(models.Model):
+    class Type(models.TextChoices):
+        VOICE = "voice", _("Voice")
+        TEXT = "text", _("Text")
+        CELL = "cell", _("Cell")
+        FAX = "fax", _("Fax")
+        VIDEO = "video", _("Video")
+        PAGER = "pager", _("Pager")
+        TEXTPHONE = "textphone", _("Textphone (TTY)")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.CASCADE, related_name="phones"
+    )
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="phones"
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="phones"
+    )
+    number = models.CharField(max_length=32)
+    extension = models.CharField(max_length=16, blank=True)
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.VOICE)
+    description = models.CharField(max_length=255, blank=True)
+    intake = models.BooleanField(
+        default=False, help_text=_("The number to call to ask for a place or an appointment.")
+    )
+
+    class Meta:
+        ordering = ["-intake", "number"]
+        constraints = [
+            models.CheckConstraint(
+                name="phone_has_owner",
+                condition=Q(location__isnull=False)
+                | Q(service__isnull=False)
+                | Q(organization__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def tel_uri(self) -> str:
+        digits = "".join(c for c in self.number if c.isdigit() or c == "+")
+        return f"tel:{digits}" + (f",{self.extension}" if self.extension else "")
+
+
+class Language(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="languages"
+    )
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.CASCADE, related_name="languages"
+    )
+    name = models.CharField(max_length=64, blank=True)
+    iso_code = models.CharField(_("ISO 639 code"), max_length=8, db_index=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="language_has_owner",
+                condition=Q(service__isnull=False) | Q(location__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or language_name(self.iso_code)
+
+
+class Accessibility(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="accessibility")
+    feature = models.CharField(max_length=32, choices=AccessibilityFeature.choices)
+    description = models.CharField(max_length=500, blank=True)
+    details = models.TextField(blank=True)
+    url = models.URLField(blank=True)
+
+    class Meta:
+        verbose_name_plural = _("accessibility")
+        indexes = [models.Index(fields=["feature", "location"])]
+
+    def __str__(self) -> str:
+        return self.get_feature_display()
+
+
+WEEKDAY_FIELDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_LABELS = {
+    "mon": _("Mon"), "tue": _("Tue"), "wed": _("Wed"), "thu": _("Thu"), "fri": _("Fri"),
+    "sat": _("Sat"), "sun": _("Sun"),
+}  # fmt: skip
+
+
+class Schedule(models.Model):
+    """Weekly opening hours (HSDS ``schedule`` with ``freq=WEEKLY``).
+
+    ``opens_at``/``closes_at`` empty means open all day on the chosen days (both empty on every
+    day is 24/7). ``closes_at`` earlier than ``opens_at`` is a span past midnight: a Friday
+    20:00–02:00 row is open until 02:00 on Saturday. Evaluated in the location's time zone.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules"
+    )
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules"
+    )
+    mon = models.BooleanField(_("Monday"), default=False)
+    tue = models.BooleanField(_("Tuesday"), default=False)
+    wed = models.BooleanField(_("Wednesday"), default=False)
+    thu = models.BooleanField(_("Thursday"), default=False)
+    fri = models.BooleanField(_("Friday"), default=False)
+    sat = models.BooleanField(_("Saturday"), default=False)
+    sun = models.BooleanField(_("Sunday"), default=False)
+    opens_at = models.TimeField(null=True, blank=True)
+    closes_at = models.TimeField(null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="schedule_has_owner",
+                condition=Q(location__isnull=False) | Q(service__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="schedule_has_a_day",
+                condition=Q(mon=True)
+                | Q(tue=True)
+                | Q(wed=True)
+                | Q(thu=True)
+                | Q(fri=True)
+                | Q(sat=True)
+                | Q(sun=True),
+            ),
+            models.CheckConstraint(
+                name="schedule_hours_paired",
+                condition=Q(opens_at__isnull=True, closes_at__isnull=True)
+                | (
+                    Q(opens_at__isnull=False, closes_at__isnull=False)
+                    & ~Q(opens_at=models.F("closes_at"))
+                ),
+            ),
+            models.CheckConstraint(
+                name="schedule_validity_ordered",
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_from__lte=models.F("valid_to")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        days = ", ".join(str(WEEKDAY_LABELS[day]) for day in self.weekdays)
+        if self.opens_at is None:
+            return f"{days}: {_('all day')}"
+        return f"{days}: {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+    @property
+    def weekdays(self) -> list[str]:
+        return [f for f in WEEKDAY_FIELDS if getattr(self, f)]
+
+    @property
+    def overnight(self) -> bool:
+        return (
+            self.opens_at is not None
+            and self.closes_at is not None
+            and (self.closes_at < self.opens_at)
+        )
+
+
+class ScheduleException(models.Model):
+    """A date range that overrides weekly hours: a holiday closure or special hours."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="schedule_exceptions"
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    closed = models.BooleanField(default=True)
+    opens_at = models.TimeField(null=True, blank=True)
+    closes_at = models.TimeField(null=True, blank=True)
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                name="schedule_exception_dates_ordered",
+                condition=Q(start_date__lte=models.F("end_date")),
+            ),
+            models.CheckConstraint(
+                name="schedule_exception_hours",
+                condition=Q(closed=True, opens_at__isnull=True, closes_at__isnull=True)
+                | Q(closed=False, opens_at__isnull=True, closes_at__isnull=True)
+                | Q(
+                    closed=False,
+                    opens_at__isnull=False,
+                    closes_at__isnull=False,
+                    opens_at__lt=models.F("closes_at"),
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_date}–{self.end_date}"
+
+
+class Taxonomy(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    uri = models.URLField(blank=True)
+    version = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        verbose_name_plural = _("taxonomies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaxonomyTerm(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    taxonomy = models.ForeignKey(
+        Taxonomy, null=True, blank=True, on_delete=models.CASCADE, related_name="terms"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    term_code = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    term_uri = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["taxonomy", "term_code"],
+                condition=~Q(term_code=""),
+                name="taxonomy_term_code_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Attribute(models.Model):
+    """HSDS ``attribute``: links any directory object to a taxonomy term."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    link_id = models.UUIDField(db_index=True)
+    link_type = models.CharField(max_length=64, blank=True)
+    link_entity = models.CharField(max_length=64)
+    taxonomy_term = models.ForeignKey(
+        TaxonomyTerm, on_delete=models.CASCADE, related_name="attributes"
+    )
+    value = models.CharField(max_length=255, blank=True)
+    label = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.link_entity}:{self.taxonomy_term}"

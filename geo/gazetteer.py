@@ -1,0 +1,176 @@
+"""The offline gazetteer: US ZIP codes and cities from the ``zipcodes`` package.
+
+Loaded once per process on first use (about half a second) and kept in memory: a dict by ZIP,
+a dict by (city, state) and a one-degree grid for nearest-ZIP look-ups (time zones).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import zipcodes
+
+from geo.distance import MI_PER_DEGREE_LAT, Point, haversine_mi
+
+STATE_NAMES = {
+    "ALABAMA": "AL", "ALASKA": "AK", "ARIZONA": "AZ", "ARKANSAS": "AR", "CALIFORNIA": "CA",
+    "COLORADO": "CO", "CONNECTICUT": "CT", "DELAWARE": "DE", "DISTRICT OF COLUMBIA": "DC",
+    "FLORIDA": "FL", "GEORGIA": "GA", "HAWAII": "HI", "IDAHO": "ID", "ILLINOIS": "IL",
+    "INDIANA": "IN", "IOWA": "IA", "KANSAS": "KS", "KENTUCKY": "KY", "LOUISIANA": "LA",
+    "MAINE": "ME", "MARYLAND": "MD", "MASSACHUSETTS": "MA", "MICHIGAN": "MI", "MINNESOTA": "MN",
+    "MISSISSIPPI": "MS", "MISSOURI": "MO", "MONTANA": "MT", "NEBRASKA": "NE", "NEVADA": "NV",
+    "NEW HAMPSHIRE": "NH", "NEW JERSEY": "NJ", "NEW MEXICO": "NM", "NEW YORK": "NY",
+    "NORTH CAROLINA": "NC", "NORTH DAKOTA": "ND", "OHIO": "OH", "OKLAHOMA": "OK", "OREGON": "OR",
+    "PENNSYLVANIA": "PA", "RHODE ISLAND": "RI", "SOUTH CAROLINA": "SC", "SOUTH DAKOTA": "SD",
+    "TENNESSEE": "TN", "TEXAS": "TX", "UTAH": "UT", "VERMONT": "VT", "VIRGINIA": "VA",
+    "WASHINGTON": "WA", "WEST VIRGINIA": "WV", "WISCONSIN": "WI", "WYOMING": "WY",
+    "PUERTO RICO": "PR", "GUAM": "GU", "US VIRGIN ISLANDS": "VI", "VIRGIN ISLANDS": "VI",
+    "AMERICAN SAMOA": "AS", "NORTHERN MARIANA ISLANDS": "MP",
+}  # fmt: skip
+
+_PREFIXES = {"ST": "SAINT", "STE": "SAINTE", "FT": "FORT", "MT": "MOUNT"}
+_NON_ALNUM = re.compile(r"[^A-Z0-9 ]+")
+
+
+def city_key(city: str) -> str:
+    """Normalise a city name so that "St. Louis", "Saint Louis" and "ST LOUIS" agree."""
+    words = _NON_ALNUM.sub(" ", city.upper()).split()
+    if words and words[0] in _PREFIXES:
+        words[0] = _PREFIXES[words[0]]
+    return "".join(words)
+
+
+@dataclass(frozen=True, slots=True)
+class ZipRecord:
+    zip_code: str
+    city: str
+    state: str
+    point: Point
+    time_zone: str
+    standard: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CityRecord:
+    city: str
+    state: str
+    point: Point
+    time_zone: str
+
+
+def _valid_time_zone(name: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+class Gazetteer:
+    def __init__(self, rows: list[dict[str, object]]) -> None:
+        self._zips: dict[str, ZipRecord] = {}
+        self._grid: dict[tuple[int, int], list[ZipRecord]] = defaultdict(list)
+        untimed: list[dict[str, object]] = []
+        for row in rows:
+            if row["zip_code_type"] == "MILITARY" or not row["lat"]:
+                continue
+            tz = _valid_time_zone(str(row["timezone"]))
+            if tz is None:
+                untimed.append(row)
+                continue
+            self._add(row, tz)
+        # A handful of rows carry no usable zone: borrow the nearest neighbour's.
+        for row in untimed:
+            point = Point(float(str(row["lat"])), float(str(row["long"])))
+            nearest = self.nearest(point)
+            if nearest is not None:
+                self._add(row, nearest.time_zone)
+        self._cities = self._build_cities()
+
+    def _add(self, row: dict[str, object], time_zone: str) -> None:
+        record = ZipRecord(
+            zip_code=str(row["zip_code"]),
+            city=str(row["city"]),
+            state=str(row["state"]),
+            point=Point(float(str(row["lat"])), float(str(row["long"]))),
+            time_zone=time_zone,
+            standard=row["zip_code_type"] == "STANDARD",
+        )
+        self._zips[record.zip_code] = record
+        self._grid[self._cell(record.point)].append(record)
+
+    def _build_cities(self) -> dict[tuple[str, str], CityRecord]:
+        members: dict[tuple[str, str], list[ZipRecord]] = defaultdict(list)
+        for record in self._zips.values():
+            members[(city_key(record.city), record.state)].append(record)
+        cities = {}
+        for key, records in members.items():
+            chosen = [r for r in records if r.standard] or records
+            lat = sum(r.point.latitude for r in chosen) / len(chosen)
+            lng = sum(r.point.longitude for r in chosen) / len(chosen)
+            cities[key] = CityRecord(
+                city=chosen[0].city,
+                state=chosen[0].state,
+                point=Point(round(lat, 5), round(lng, 5)),
+                time_zone=chosen[0].time_zone,
+            )
+        return cities
+
+    @staticmethod
+    def _cell(point: Point) -> tuple[int, int]:
+        return (math.floor(point.latitude), math.floor(point.longitude))
+
+    def zip_code(self, code: str) -> ZipRecord | None:
+        return self._zips.get(code[:5])
+
+    def city(self, city: str, state: str) -> CityRecord | None:
+        return self._cities.get((city_key(city), state.upper()))
+
+    def zips(self) -> Iterator[ZipRecord]:
+        return iter(self._zips.values())
+
+    def nearest(self, point: Point, *, max_rings: int = 6) -> ZipRecord | None:
+        """The ZIP whose centroid is closest to ``point``, searching outward ring by ring."""
+        lat0, lng0 = self._cell(point)
+        best: tuple[float, ZipRecord] | None = None
+        for ring in range(max_rings + 1):
+            for dlat in range(-ring, ring + 1):
+                for dlng in range(-ring, ring + 1):
+                    if max(abs(dlat), abs(dlng)) != ring:
+                        continue
+                    for record in self._grid.get((lat0 + dlat, lng0 + dlng), ()):
+                        distance = haversine_mi(point, record.point)
+                        if best is None or distance < best[0]:
+                            best = (distance, record)
+            # Every cell of the next ring is at least `ring` whole degrees away; stop once even
+            # that is farther than the best match found.
+            if best is not None:
+                shrink = math.cos(math.radians(min(89.0, abs(point.latitude) + ring + 1)))
+                if ring * MI_PER_DEGREE_LAT * shrink > best[0]:
+                    return best[1]
+        return best[1] if best else None
+
+
+@functools.cache
+def gazetteer() -> Gazetteer:
+    return Gazetteer(zipcodes.list_all())
+
+
+def state_code(text: str) -> str | None:
+    """ "TX", "tx" or "Texas" → "TX"; anything else → None."""
+    upper = " ".join(text.upper().replace(".", "").split())
+    if len(upper) == 2 and upper in STATE_NAMES.values():
+        return upper
+    return STATE_NAMES.get(upper)
+
+
+def time_zone_at(point: Point, default: str = "America/Chicago") -> str:
+    """The IANA time zone of the nearest ZIP centroid: right for any place a shelter serves."""
+    record = gazetteer().nearest(point)
+    return record.time_zone if record else default

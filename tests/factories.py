@@ -1,0 +1,125 @@
+"""factory_boy factories for the directory. Locations are placed through the real service."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any, cast
+
+import factory
+from factory.django import DjangoModelFactory
+
+from directory.models import (
+    Address,
+    Category,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    ScheduleException,
+    Service,
+    ServiceAtLocation,
+    ServicePopulation,
+)
+from directory.services import apply_placement
+
+
+class OrganizationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Provider {n}")
+    kind = Organization.Kind.PROVIDER
+
+
+class AgencyFactory(OrganizationFactory):
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    kind = Organization.Kind.AGENCY
+
+
+class LocationFactory(DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Location {n}")
+    latitude = 32.7904
+    longitude = -96.8044
+
+    @classmethod
+    def _create(cls, model_class: type[Location], *args: Any, **kwargs: Any) -> Location:
+        location = model_class(**kwargs)
+        apply_placement(location)
+        location.full_clean()
+        location.save()
+        return location
+
+
+class AddressFactory(DjangoModelFactory):
+    class Meta:
+        model = Address
+
+    location = factory.SubFactory(LocationFactory)
+    address_1 = factory.Sequence(lambda n: f"{100 + n} Canary Street")
+    city = "Dallas"
+    state_province = "TX"
+    postal_code = "75201"
+
+
+class PhoneFactory(DjangoModelFactory):
+    class Meta:
+        model = Phone
+
+    location = factory.SubFactory(LocationFactory)
+    number = factory.Sequence(lambda n: f"(214) 555-{n % 10000:04d}")
+    intake = True
+
+
+class ServiceFactory(DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Service {n}")
+    category = Category.EMERGENCY_SHELTER
+
+
+class ServiceAtLocationFactory(DjangoModelFactory):
+    class Meta:
+        model = ServiceAtLocation
+
+    service = factory.SubFactory(ServiceFactory)
+    location = factory.SubFactory(LocationFactory)
+
+
+class ServicePopulationFactory(DjangoModelFactory):
+    class Meta:
+        model = ServicePopulation
+
+    service = factory.SubFactory(ServiceFactory)
+
+
+class ScheduleFactory(DjangoModelFactory):
+    class Meta:
+        model = Schedule
+
+    location = factory.SubFactory(LocationFactory)
+    mon = tue = wed = thu = fri = True
+    opens_at = time(9)
+    closes_at = time(17)
+
+
+class ScheduleExceptionFactory(DjangoModelFactory):
+    class Meta:
+        model = ScheduleException
+
+    location = factory.SubFactory(LocationFactory)
+    closed = True
+
+
+def listed_location(**kwargs: Any) -> Location:
+    """A searchable location: placed, with one active service of its organisation there."""
+    category = kwargs.pop("category", Category.EMERGENCY_SHELTER)
+    location = cast(Location, LocationFactory(**kwargs))
+    service = ServiceFactory(organization=location.organization, category=category)
+    ServiceAtLocationFactory(service=service, location=location)
+    return location
