@@ -41,3 +41,39 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body["retry_after_seconds"] = exc.wait
     response.data = body
     return response
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error the API returns.",
+    "properties": {
+        "detail": {
+            "type": "string",
+            "description": "What went wrong, in words a person can act on.",
+        },
+        "code": {"type": "string", "description": "A stable, machine-readable code."},
+        "field": {"type": "string", "description": "The parameter or field at fault."},
+        "errors": {"type": "object", "description": "Every problem, per field."},
+        "retry_after_seconds": {"type": "number"},
+    },
+    "required": ["detail", "code"],
+}
+ERROR_RESPONSES = {
+    "400": "The request cannot be answered as sent; `detail` says what to change.",
+    "404": "Not found, or not yours.",
+    "429": "Too many requests; wait and try again.",
+}
+
+
+def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: document the one error format on every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status_code, description in ERROR_RESPONSES.items():
+                responses.setdefault(
+                    status_code, {"description": description, "content": reference}
+                )
+    return result

@@ -28,7 +28,7 @@ from directory.models import (
     Taxonomy,
     TaxonomyTerm,
 )
-from directory.services import apply_placement
+from directory.services import apply_placement, location_index_refresh
 
 
 class VerificationFilter(admin.SimpleListFilter):
@@ -126,6 +126,13 @@ class ServiceAdmin(admin.ModelAdmin):
         ServiceAtLocationInline,
     ]  # fmt: skip
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # What the service offers is copied into its locations' search index.
+        at = form.instance.at_locations
+        before = set(at.values_list("location_id", flat=True))
+        super().save_related(request, form, formsets, change)
+        location_index_refresh(location_ids=before | set(at.values_list("location_id", flat=True)))
+
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
@@ -143,6 +150,10 @@ class LocationAdmin(admin.ModelAdmin):
         # Derived search placement must follow every change of position or confidentiality.
         apply_placement(obj)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        location_index_refresh(location_ids=[form.instance.pk])
 
 
 @admin.register(Taxonomy)

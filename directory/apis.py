@@ -1,11 +1,14 @@
-"""Directory API: ``GET /api/v1/search``."""
+"""Directory API: ``GET /api/v1/search``.
+
+Results are built by :func:`directory.selectors.present` from the search index; the
+serializers below describe them for the OpenAPI schema (tests hold responses to it).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import InvalidPage
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,12 +19,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from directory.models import AccessibilityFeature, Category, Population
-from directory.selectors import SearchInvalid, location_search, location_views
+from directory.models import WEEKDAY_FIELDS, AccessibilityFeature, Category, Phone, Population
+from directory.selectors import SearchInvalid, SearchPaginator, location_search, present
 
 
 class SearchPagination(PageNumberPagination):
     page_size = settings.HAVEN_SEARCH_PAGE_SIZE
+    django_paginator_class = SearchPaginator
 
     def get_page_number(self, request: Any, paginator: Any) -> int:
         raw = request.query_params.get(self.page_query_param, "1")
@@ -41,7 +45,7 @@ class SearchPagination(PageNumberPagination):
 class PhoneOutput(serializers.Serializer):
     number = serializers.CharField()
     extension = serializers.CharField()
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=Phone.Type.choices)
     description = serializers.CharField()
     intake = serializers.BooleanField()
 
@@ -56,12 +60,12 @@ class AddressOutput(serializers.Serializer):
 
 
 class ServiceOutput(serializers.Serializer):
-    id = serializers.UUIDField(source="code")
+    id = serializers.UUIDField()
     name = serializers.CharField()
     description = serializers.CharField()
     category = serializers.ChoiceField(choices=Category.choices)
-    populations = serializers.SerializerMethodField()
-    languages = serializers.SerializerMethodField()
+    populations = serializers.ListField(child=serializers.ChoiceField(choices=Population.choices))
+    languages = serializers.ListField(child=serializers.CharField(), help_text="ISO 639 codes.")
     accepts_police_referrals = serializers.BooleanField()
     intake_24_7 = serializers.BooleanField()
     pets_accepted = serializers.BooleanField()
@@ -74,47 +78,61 @@ class ServiceOutput(serializers.Serializer):
     max_stay_days = serializers.IntegerField(allow_null=True)
     assured_date = serializers.DateField(allow_null=True)
 
-    def get_populations(self, service: Any) -> list[str]:
-        return sorted(p.population for p in service.populations.all())
-
-    def get_languages(self, service: Any) -> list[str]:
-        return sorted({lang.iso_code for lang in service.languages.all()})
-
 
 class OrganizationOutput(serializers.Serializer):
-    id = serializers.UUIDField(source="code")
+    id = serializers.UUIDField()
     name = serializers.CharField()
 
 
+class HoursOutput(serializers.Serializer):
+    days = serializers.ListField(child=serializers.ChoiceField(choices=WEEKDAY_FIELDS))
+    opens_at = serializers.CharField(allow_null=True, help_text="HH:MM local time; null: all day")
+    closes_at = serializers.CharField(
+        allow_null=True, help_text="HH:MM local time; earlier than opens_at: the next day"
+    )
+    valid_from = serializers.DateField(allow_null=True)
+    valid_to = serializers.DateField(allow_null=True)
+
+
+class ExceptionOutput(serializers.Serializer):
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    closed = serializers.BooleanField()
+    opens_at = serializers.CharField(allow_null=True)
+    closes_at = serializers.CharField(allow_null=True)
+
+
 class LocationOutput(serializers.Serializer):
-    id = serializers.UUIDField(source="location.code")
-    name = serializers.CharField(source="location.name")
-    organization = OrganizationOutput(source="location.organization")
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    url = serializers.CharField(help_text="The listing page.")
+    organization = OrganizationOutput()
     confidential = serializers.BooleanField()
-    area = serializers.CharField()
-    address = AddressOutput(allow_null=True)
-    latitude = serializers.FloatField(allow_null=True)
-    longitude = serializers.FloatField(allow_null=True)
-    time_zone = serializers.CharField(source="location.time_zone")
+    area = serializers.CharField(help_text="City and state.")
+    address = AddressOutput(allow_null=True, help_text="Null for a confidential location.")
+    latitude = serializers.FloatField(allow_null=True, help_text="Null when confidential.")
+    longitude = serializers.FloatField(allow_null=True, help_text="Null when confidential.")
+    time_zone = serializers.CharField()
     phones = PhoneOutput(many=True)
     services = ServiceOutput(many=True)
     languages = serializers.ListField(child=serializers.CharField())
-    accessibility = serializers.SerializerMethodField()
+    accessibility = serializers.ListField(
+        child=serializers.ChoiceField(choices=AccessibilityFeature.choices)
+    )
     last_verified = serializers.DateField(allow_null=True)
-    url = serializers.CharField(source="location.get_absolute_url")
-
-    def get_accessibility(self, view: Any) -> list[str]:
-        return sorted(a.feature for a in view.location.accessibility.all())
+    hours = HoursOutput(many=True)
+    exceptions = ExceptionOutput(many=True, help_text="Holiday closures and special hours.")
 
 
 class SearchResultOutput(serializers.Serializer):
     distance_mi = serializers.FloatField()
     distance_approximate = serializers.BooleanField(
-        help_text="True for a confidential location: the distance is rounded and measured "
-        "from a coarse area, never from the street address."
+        help_text="True for a confidential location: the distance is in whole miles and "
+        "measured from a coarse area, never from the street address."
     )
-    open_now = serializers.BooleanField(allow_null=True)
-    location = LocationOutput(source="*")
+    open_now = serializers.BooleanField(allow_null=True, help_text="Null: no hours published.")
+    location = LocationOutput()
 
 
 class SearchPageOutput(serializers.Serializer):
@@ -125,9 +143,8 @@ class SearchPageOutput(serializers.Serializer):
 
 
 def _enum(name: str, choices: list[tuple[str, Any]], description: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        name, OpenApiTypes.STR, enum=[c for c, _ in choices], description=description
-    )
+    codes = [code for code, _label in choices]
+    return OpenApiParameter(name, OpenApiTypes.STR, enum=codes, description=description)
 
 
 class LocationSearchApi(APIView):
@@ -144,7 +161,7 @@ class LocationSearchApi(APIView):
                 description='A ZIP code ("75201"), a city and state ("Dallas, TX") or '
                 'coordinates ("32.78,-96.80"); a street address only where a geocoder is set up.',
             ),
-            OpenApiParameter("radius_mi", OpenApiTypes.NUMBER, description="1–200, default 25."),
+            OpenApiParameter("radius_mi", OpenApiTypes.NUMBER, description="1 to 200, default 25."),
             OpenApiParameter("q", OpenApiTypes.STR, description="Words in a name or description."),
             _enum("category", Category.choices, "Kind of service."),
             _enum("population", Population.choices, "Who the service is for."),
@@ -164,9 +181,5 @@ class LocationSearchApi(APIView):
                 {invalid.field: [invalid.message]}, code=invalid.code
             ) from None
         paginator = SearchPagination()
-        try:
-            page = paginator.paginate_queryset(locations, request, view=self)
-        except InvalidPage:
-            raise exceptions.NotFound(_("There are no more results.")) from None
-        results = location_views(page or [])
-        return paginator.get_paginated_response(SearchResultOutput(results, many=True).data)
+        page = paginator.paginate_queryset(locations, request, view=self) or []
+        return paginator.get_paginated_response(present(page))

@@ -28,7 +28,7 @@ from directory.models import (
     ServiceAtLocation,
     ServicePopulation,
 )
-from directory.services import apply_placement
+from directory.services import apply_placement, location_index_refresh
 from geo.distance import Point
 
 DEMO_NAMESPACE = uuid.UUID("6f1d3c2a-6a43-4c1e-9a55-3f0f4a2f8e10")
@@ -542,7 +542,7 @@ def _upsert(model: type[M], code: uuid.UUID, values: dict[str, Any]) -> tuple[M,
     return row, bool(changed)
 
 
-def _load_location(org: Organization, spec: DemoLocation) -> int:
+def _load_location(org: Organization, spec: DemoLocation) -> tuple[Location, int]:
     changes = 0
     key = (org.name, spec.name)
     location, changed = _upsert(
@@ -595,7 +595,7 @@ def _load_location(org: Organization, spec: DemoLocation) -> int:
             )[1]  # fmt: skip
     for service_spec in spec.services:
         changes += _load_service(org, location, service_spec)
-    return changes
+    return location, changes
 
 
 def _load_service(org: Organization, location: Location, spec: DemoService) -> int:
@@ -641,6 +641,7 @@ def _load_service(org: Organization, location: Location, spec: DemoService) -> i
 def demo_directory_load() -> int:
     """Load (or bring up to date) the demo directory; returns how many rows changed."""
     changes = 0
+    location_ids = []
     for spec in DEMO:
         org, changed = _upsert(
             Organization,
@@ -655,7 +656,10 @@ def demo_directory_load() -> int:
         )
         changes += changed
         for location_spec in spec.locations:
-            changes += _load_location(org, location_spec)
+            location, location_changes = _load_location(org, location_spec)
+            changes += location_changes
+            location_ids.append(location.pk)
+    changes += location_index_refresh(location_ids=location_ids)
     return changes
 
 

@@ -8,21 +8,21 @@ from typing import Any
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import ASin, Floor, Greatest, Sqrt
+from django.db.models import BooleanField, Exists, F, FloatField, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.hours import open_at_condition
 from directory.languages import COMMON_LANGUAGES
 from directory.models import (
-    Accessibility,
     AccessibilityFeature,
     Category,
     Location,
     Population,
     Service,
     ServiceAtLocation,
+    choice_bits,
 )
 from geo.distance import EARTH_RADIUS_MI, bounding_box, chord_squared_for_miles, unit_vector
 from geo.places import NearError, Place, parse_near
@@ -135,18 +135,22 @@ def within_radius(
         queryset = queryset.filter(
             search_longitude__gte=box.min_lng, search_longitude__lte=box.max_lng
         )
-    dx, dy, dz = F("ux") - x, F("uy") - y, F("uz") - z
-    miles = Value(2 * EARTH_RADIUS_MI) * ASin(Sqrt(F("chord2")) / Value(2.0))
-    return (
-        queryset.annotate(chord2=dx * dx + dy * dy + dz * dz)
-        .filter(chord2__lte=chord_squared_for_miles(radius_mi))
-        .annotate(
-            distance_mi=Case(
-                When(confidential=True, then=Greatest(Value(1.0), Floor(miles + Value(0.5)))),
-                default=Floor(miles * Value(10.0) + Value(0.5)) / Value(10.0),
-                output_field=FloatField(),
-            )
-        )
+    # Plain SQL arithmetic, the same on SQLite and PostgreSQL: one opaque expression is far
+    # cheaper for the ORM to compile than a tree of F() objects, and search runs it per request.
+    # Only numbers computed here are interpolated, as parameters; nothing comes from input.
+    chord2 = "((ux - %s) * (ux - %s) + (uy - %s) * (uy - %s) + (uz - %s) * (uz - %s))"
+    chord2_params = (x, x, y, y, z, z)
+    miles = f"({2 * EARTH_RADIUS_MI!r} * ASIN(SQRT({chord2}) / 2.0))"
+    distance = (
+        f"CASE WHEN confidential THEN (CASE WHEN {miles} < 0.5 THEN 1.0 "
+        f"ELSE FLOOR({miles} + 0.5) END) ELSE FLOOR({miles} * 10.0 + 0.5) / 10.0 END"
+    )
+    within = (f"{chord2} <= %s", (*chord2_params, chord_squared_for_miles(radius_mi)))
+    return queryset.filter(RawSQL(*within, output_field=BooleanField())).annotate(  # noqa: S611
+        distance_mi=RawSQL(  # noqa: S611
+            distance, chord2_params * (distance.count("%s") // 6), output_field=FloatField()
+        ),
+        chord2=RawSQL(chord2, chord2_params, output_field=FloatField()),  # noqa: S611
     )
 
 
@@ -217,12 +221,46 @@ class LocationSearchFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet[Location]) -> QuerySet[Location]:
         data = self.form.cleaned_data
         radius = data.get("radius_mi") or settings.HAVEN_SEARCH_DEFAULT_RADIUS_MI
-        queryset = within_radius(queryset, data["near"], float(radius))
-        queryset = queryset.filter(self._service_condition(data))
+        queryset = within_radius(queryset.filter(search_listed=True), data["near"], float(radius))
+        queryset = self._offer_filters(queryset, data)
         return super().filter_queryset(queryset).order_by("distance_mi", "chord2", "pk")
 
     @staticmethod
-    def _service_condition(data: dict[str, Any]) -> Exists:
+    def _offer_filters(queryset: QuerySet[Location], data: dict[str, Any]) -> QuerySet[Location]:
+        """Filters on what services offer, answered from the location's search index.
+
+        The index says what *some* active service here offers. One such filter is answered
+        exactly by it; two or more must hold for the same service, so the index narrows the
+        candidates and the services themselves decide.
+        """
+        wanted = 0
+        if data.get("category"):
+            bit = choice_bits(Category, [data["category"]])
+            queryset = queryset.alias(has_category=F("search_categories").bitand(bit))
+            queryset = queryset.filter(has_category__gt=0)
+            wanted += 1
+        if data.get("population"):
+            bit = choice_bits(Population, [data["population"]])
+            queryset = queryset.alias(has_population=F("search_populations").bitand(bit))
+            queryset = queryset.filter(has_population__gt=0)
+            wanted += 1
+        if data.get("language"):
+            queryset = queryset.filter(search_languages__contains=f",{data['language']},")
+            wanted += 1
+        if data.get("accepts_police_referrals"):
+            queryset = queryset.filter(search_police=True)
+            wanted += 1
+        if data.get("category") and data.get("population"):
+            # The commonest pair is indexed too ("a shelter for men"), so it needs no look-up.
+            offer = f",{data['category']}:{data['population']},"
+            queryset = queryset.filter(search_offers__contains=offer)
+            wanted -= 1
+        if wanted >= 2:
+            queryset = queryset.filter(LocationSearchFilter._same_service(data))
+        return queryset
+
+    @staticmethod
+    def _same_service(data: dict[str, Any]) -> Exists:
         """At least one active service here matches every service-level filter at once."""
         condition = Q(service__status=Service.Status.ACTIVE)
         if data.get("category"):
@@ -256,13 +294,20 @@ class LocationSearchFilter(django_filters.FilterSet):
     def filter_accessible(
         self, queryset: QuerySet[Location], name: str, value: str
     ) -> QuerySet[Location]:
-        features = Accessibility.objects.filter(location=OuterRef("pk"), feature=value)
-        return queryset.filter(Exists(features))
+        bit = choice_bits(AccessibilityFeature, [value])
+        queryset = queryset.alias(has_feature=F("search_accessibility").bitand(bit))
+        return queryset.filter(has_feature__gt=0)
 
     def filter_open_now(
         self, queryset: QuerySet[Location], name: str, value: bool | None
     ) -> QuerySet[Location]:
         if not value:
             return queryset
-        time_zones = queryset.order_by().values_list("time_zone", flat=True).distinct()
+        # Most shelters and hotlines never close: the index says so without a look at hours.
+        time_zones = (
+            queryset.filter(search_always_open=False)
+            .order_by()
+            .values_list("time_zone", flat=True)
+            .distinct()
+        )
         return queryset.filter(open_at_condition(timezone.now(), list(time_zones)))

@@ -8,7 +8,9 @@ in ``docs/hsds-profile.md``.
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Iterable
 
 from django.db import models
 from django.db.models import Q
@@ -58,6 +60,35 @@ class AccessibilityFeature(models.TextChoices):
     HEARING = "hearing", _("Deaf and hard of hearing access (ASL, TTY, relay)")
     VISION = "vision", _("Blind and low vision access (braille, large print)")
     OTHER = "other", _("Other accessibility feature")
+
+
+@functools.cache
+def _choice_order(choices: type[models.TextChoices]) -> dict[str, int]:
+    return {value: index for index, value in enumerate(choices.values)}
+
+
+def choice_bits(choices: type[models.TextChoices], values: Iterable[str]) -> int:
+    """A set of choices as an integer bit set (bit n = the n-th choice as declared).
+
+    Used by the search index; new choices must be appended, never inserted or reordered.
+    """
+    order = _choice_order(choices)
+    bits = 0
+    for value in values:
+        bits |= 1 << order[value]
+    return bits
+
+
+def partial_fk_index(model: str, field: str) -> models.Index:
+    """An index on a nullable foreign key that leaves out the NULLs.
+
+    Rows hang off one of several owners (a phone belongs to a location *or* a service), so
+    each key is mostly NULL; indexing only the set values keeps the index small and stops
+    SQLite's planner, after ANALYZE, from judging the index useless and scanning the table.
+    """
+    return models.Index(
+        fields=[field], name=f"{model}_{field}_set", condition=Q(**{f"{field}__isnull": False})
+    )
 
 
 class Timestamped(models.Model):
@@ -200,22 +231,43 @@ class Location(Timestamped):
     )
     time_zone = models.CharField(max_length=64, default="America/Chicago")
 
-    # Where search places this location: the exact point, or for a confidential location the
-    # centre of its coarse grid cell; with its unit vector for chord-distance ranking. Written
-    # only by directory.services.location_place.
+    # The search index, kept on the row so one index scan answers a search. Where search
+    # places this location (the exact point, or the centre of its coarse grid cell when
+    # confidential) with its unit vector for chord-distance ranking, written by
+    # directory.services.location_place; and what its active services offer, as bit sets over
+    # the choices above, written by directory.services.location_index_refresh.
     search_latitude = models.FloatField(null=True, editable=False)
     search_longitude = models.FloatField(null=True, editable=False)
     ux = models.FloatField(null=True, editable=False)
     uy = models.FloatField(null=True, editable=False)
     uz = models.FloatField(null=True, editable=False)
+    search_listed = models.BooleanField(default=False, editable=False)
+    search_categories = models.IntegerField(default=0, editable=False)
+    search_populations = models.IntegerField(default=0, editable=False)
+    search_accessibility = models.IntegerField(default=0, editable=False)
+    search_languages = models.CharField(max_length=255, blank=True, editable=False)
+    search_police = models.BooleanField(default=False, editable=False)
+    search_always_open = models.BooleanField(default=False, editable=False)
+    search_closures = models.BooleanField(default=False, editable=False)
+    search_offers = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
         indexes = [
+            # Covers the geographic test and every coded filter, so the database can count
+            # and rank candidates without visiting the table (an index-only scan; PostgreSQL
+            # also needs the key included, SQLite keeps it in every index anyway).
             models.Index(
-                fields=["search_latitude", "search_longitude"], name="location_search_box"
+                fields=[
+                    "search_latitude", "search_longitude", "ux", "uy", "uz", "search_listed",
+                    "confidential", "search_categories", "search_populations",
+                    "search_accessibility", "search_police", "search_always_open",
+                    "search_closures", "time_zone", "search_languages",
+                ],
+                include=["id"],
+                name="location_search",
             ),
-        ]
+        ]  # fmt: skip
         constraints = [
             models.CheckConstraint(
                 name="location_coordinates_paired",
@@ -234,6 +286,23 @@ class Location(Timestamped):
 
     def get_absolute_url(self) -> str:
         return reverse("directory:location", kwargs={"code": self.code})
+
+
+class LocationCard(models.Model):
+    """A location's search card: everything a result or listing shows, as one JSON document.
+
+    Rebuilt with the location's search index (directory.services.location_index_refresh) and
+    kept apart from the location row so the rows search scans stay small. A card never holds
+    a confidential location's street address or position.
+    """
+
+    location = models.OneToOneField(
+        Location, primary_key=True, on_delete=models.CASCADE, related_name="card"
+    )
+    body = models.JSONField()
+
+    def __str__(self) -> str:
+        return str(self.body.get("name", self.location_id))
 
 
 class ServiceAtLocation(models.Model):
@@ -292,13 +361,28 @@ class Phone(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.CASCADE, related_name="phones"
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="phones",
+        db_index=False,
     )
     service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="phones"
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="phones",
+        db_index=False,
     )
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="phones"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="phones",
+        db_index=False,
     )
     number = models.CharField(max_length=32)
     extension = models.CharField(max_length=16, blank=True)
@@ -310,6 +394,11 @@ class Phone(models.Model):
 
     class Meta:
         ordering = ["-intake", "number"]
+        indexes = [
+            partial_fk_index("phone", "location"),
+            partial_fk_index("phone", "service"),
+            partial_fk_index("phone", "organization"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="phone_has_owner",
@@ -331,16 +420,30 @@ class Phone(models.Model):
 class Language(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="languages"
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="languages",
+        db_index=False,
     )
     location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.CASCADE, related_name="languages"
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="languages",
+        db_index=False,
     )
     name = models.CharField(max_length=64, blank=True)
     iso_code = models.CharField(_("ISO 639 code"), max_length=8, db_index=True)
     note = models.CharField(max_length=255, blank=True)
 
     class Meta:
+        indexes = [
+            partial_fk_index("language", "service"),
+            partial_fk_index("language", "location"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="language_has_owner",
@@ -385,10 +488,20 @@ class Schedule(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules"
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="schedules",
+        db_index=False,
     )
     service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules"
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="schedules",
+        db_index=False,
     )
     mon = models.BooleanField(_("Monday"), default=False)
     tue = models.BooleanField(_("Tuesday"), default=False)
@@ -404,6 +517,10 @@ class Schedule(models.Model):
     description = models.CharField(max_length=255, blank=True)
 
     class Meta:
+        indexes = [
+            partial_fk_index("schedule", "location"),
+            partial_fk_index("schedule", "service"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="schedule_has_owner",

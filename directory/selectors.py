@@ -1,28 +1,30 @@
-"""Reads from the directory. One search selector feeds the HTML page and the API."""
+"""Reads from the directory. One search selector feeds the HTML page and the API.
+
+Search answers from each location's search index (see directory.services): the database
+counts and ranks candidates from one index, then the page's twenty cards are read in one query.
+Confidentiality is applied here and only here: cards never hold a confidential street address
+or position, and :func:`_reveal_exact` adds them back for the owning organisation's members.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Count, QuerySet, Window
 from django.forms import Form
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from directory.filters import LocationSearchFilter
-from directory.hours import open_now_annotation
-from directory.models import (
-    Address,
-    Location,
-    Phone,
-    Schedule,
-    Service,
-    ServiceAtLocation,
-)
+from directory.hours import card_open_at
+from directory.models import Address, Location, LocationCard
+from directory.services import ADDRESS_CARD_FIELDS
 
 
 class SearchInvalid(Exception):
@@ -50,124 +52,121 @@ class SearchInvalid(Exception):
 
 
 def location_search(*, filters: Mapping[str, Any]) -> QuerySet[Location]:
-    """Active locations near a place that match the filters, nearest first.
+    """Listed locations near a place that match the filters, nearest first.
 
     Raises :class:`SearchInvalid` for input that cannot be searched (unknown ZIP, radius out
-    of range, unknown category…); each location carries ``chord2`` for its distance.
+    of range, unknown category…). Each row is annotated with ``distance_mi`` as shown.
     """
-    filterset = LocationSearchFilter(
-        data=filters, queryset=Location.objects.select_related("organization")
-    )
+    filterset = LocationSearchFilter(data=filters, queryset=Location.objects.all())
     if not filterset.is_valid():
         raise SearchInvalid(filterset.form)
     return filterset.qs
 
 
-def location_get_public(*, code: uuid.UUID | str) -> Location:
-    """A listing anyone may see (every listed location is public; its details are redacted
-    by :func:`location_views` when confidential)."""
-    try:
-        return Location.objects.select_related("organization").get(code=code)
-    except (Location.DoesNotExist, ValueError):
-        raise Http404 from None
-
-
-@dataclass(frozen=True)
-class LocationView:
-    """What one viewer may see of one location. The only place confidentiality is applied."""
-
-    location: Location
-    exact_visible: bool
-    address: Address | None
-    latitude: float | None
-    longitude: float | None
-    area: str
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    pk: int
+    organization_id: int
     distance_mi: float | None
-    distance_approximate: bool
-    open_now: bool | None
-    phones: list[Phone]
-    services: list[Service]
-    languages: list[str]
-    accessibility: list[str]
-    schedules: list[Schedule]
-    last_verified: date | None
+    card: dict[str, Any]
 
-    @property
-    def confidential(self) -> bool:
-        return self.location.confidential
 
-    @property
-    def directions_url(self) -> str | None:
-        if not self.exact_visible or self.latitude is None:
-            return None
-        return (
-            "https://www.openstreetmap.org/directions?to="
-            f"{self.latitude:.6f}%2C{self.longitude:.6f}"
+class SearchPaginator(Paginator):
+    """Ranks and counts in one pass of the database, then reads only the page's cards.
+
+    The page's keys come with ``COUNT(*) OVER ()``, the number of all matches, so a search
+    walks its candidates once rather than once to count and once to rank.
+    """
+
+    object_list: QuerySet[Location]
+
+    def page(self, number: int | str) -> Page:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(_("That page number is not an integer")) from None
+        if number < 1:
+            raise EmptyPage(_("That page number is less than 1"))
+        bottom = (number - 1) * self.per_page
+        ranked = self.object_list.annotate(total=Window(Count("*"))).values_list(
+            "pk", "distance_mi", "total"
         )
+        ranks = list(ranked[bottom : bottom + self.per_page])
+        keys = [(pk, distance) for pk, distance, _total in ranks]
+        if ranks:
+            self.__dict__["count"] = ranks[0][2]  # Paginator.count is a cached property
+        elif number > 1:
+            raise EmptyPage(_("That page contains no results"))
+        else:
+            self.__dict__["count"] = 0
+        rows = {
+            pk: (organization_id, card)
+            for pk, organization_id, card in LocationCard.objects.filter(
+                location_id__in=[pk for pk, _distance in keys]
+            ).values_list("location_id", "location__organization_id", "body")
+        }
+        hits = [SearchHit(pk, rows[pk][0], distance, rows[pk][1]) for pk, distance in keys]
+        return Page(hits, number, self)
 
 
-def _prefetch(locations: Sequence[Location]) -> None:
-    active = (
-        ServiceAtLocation.objects.filter(service__status=Service.Status.ACTIVE)
-        .select_related("service")
-        .prefetch_related("service__populations", "service__languages", "service__phones")
-        .order_by("service__name")
+def location_get_public(*, code: uuid.UUID | str) -> SearchHit:
+    """A listing anyone may see; confidential details are handled by :func:`present`."""
+    row = (
+        LocationCard.objects.filter(location__code=code)
+        .values_list("location_id", "location__organization_id", "body")
+        .first()
     )
-    prefetch_related_objects(
-        list(locations),
-        "addresses",
-        "phones",
-        "languages",
-        "accessibility",
-        "schedules",
-        Prefetch("at_locations", queryset=active),
-    )
+    if row is None:
+        raise Http404
+    return SearchHit(row[0], row[1], None, row[2])
 
 
-def location_views(
-    locations: Sequence[Location],
+def _reveal_exact(cards: dict[int, dict[str, Any]]) -> None:
+    """Put back the street address and position of confidential locations (members only)."""
+    for pk, latitude, longitude in Location.objects.filter(pk__in=cards).values_list(
+        "pk", "latitude", "longitude"
+    ):
+        cards[pk]["latitude"], cards[pk]["longitude"] = latitude, longitude
+    for row in (
+        Address.objects.filter(location_id__in=cards)
+        .order_by("-pk")
+        .values("location_id", *ADDRESS_CARD_FIELDS)
+    ):
+        cards[row.pop("location_id")]["address"] = row
+
+
+def present(
+    hits: Sequence[SearchHit],
     *,
     viewer_organization_ids: Collection[int] = frozenset(),
     at: datetime | None = None,
-) -> list[LocationView]:
-    """Present locations to a viewer, redacting confidential ones unless the viewer belongs
-    to the owning organisation. Distances come from ``chord2`` when search annotated it."""
+) -> list[dict[str, Any]]:
+    """Search results as the API returns them (and the pages render them).
+
+    A confidential location's card already lacks its street address and position; members
+    of the owning organisation get them back. Its distance was measured from a coarse cell
+    and is shown in whole miles, flagged approximate.
+    """
     at = at or timezone.now()
-    _prefetch(locations)
-    open_flags = dict(
-        Location.objects.filter(pk__in=[loc.pk for loc in locations])
-        .annotate(open_now=open_now_annotation(at, {loc.time_zone for loc in locations}))
-        .values_list("pk", "open_now")
-    )
-    views = []
-    for location in locations:
-        exact = not location.confidential or location.organization_id in viewer_organization_ids
-        address = next(iter(location.addresses.all()), None)
-        services = [sal.service for sal in location.at_locations.all()]
-        languages = sorted(
-            {lang.iso_code for svc in services for lang in svc.languages.all()}
-            | {lang.iso_code for lang in location.languages.all()}
-        )
-        # Set by search: tenths of a mile, or whole miles from a coarse cell when confidential.
-        distance: float | None = getattr(location, "distance_mi", None)
-        verified = [svc.assured_date for svc in services if svc.assured_date]
-        views.append(
-            LocationView(
-                location=location,
-                exact_visible=exact,
-                address=address if exact else None,
-                latitude=location.latitude if exact else None,
-                longitude=location.longitude if exact else None,
-                area=f"{address.city}, {address.state_province}" if address else "",
-                distance_mi=distance,
-                distance_approximate=location.confidential,
-                open_now=open_flags.get(location.pk),
-                phones=list(location.phones.all()),
-                services=services,
-                languages=languages,
-                accessibility=sorted(a.get_feature_display() for a in location.accessibility.all()),
-                schedules=list(location.schedules.all()),
-                last_verified=min(verified) if verified else None,
-            )
-        )
-    return views
+    cards = {hit.pk: _public(hit.card) for hit in hits}
+    mine = {
+        hit.pk: cards[hit.pk]
+        for hit in hits
+        if hit.card["confidential"] and hit.organization_id in viewer_organization_ids
+    }
+    if mine:
+        _reveal_exact(mine)
+    return [
+        {
+            "distance_mi": hit.distance_mi,
+            "distance_approximate": hit.card["confidential"],
+            "open_now": card_open_at(hit.card, at),
+            "location": cards[hit.pk],
+        }
+        for hit in hits
+    ]
+
+
+def _public(card: dict[str, Any]) -> dict[str, Any]:
+    # A shallow copy: only top-level keys are ever replaced, nested values are shared.
+    return {key: value for key, value in card.items() if key != "v"}

@@ -1,13 +1,41 @@
-"""Writes to the directory. Every write that moves a location goes through ``location_place``."""
+"""Writes to the directory.
+
+Every write that moves a location goes through ``location_place``; every write that changes
+what a location offers ends with ``location_index_refresh`` for the locations it touched.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
 
-from directory.models import Location
+from directory.models import (
+    WEEKDAY_FIELDS,
+    Accessibility,
+    AccessibilityFeature,
+    Address,
+    Category,
+    Language,
+    Location,
+    LocationCard,
+    Phone,
+    Population,
+    Schedule,
+    ScheduleException,
+    Service,
+    ServiceAtLocation,
+    ServicePopulation,
+    choice_bits,
+)
 from geo.distance import Point, coarsen, unit_vector
 from geo.gazetteer import time_zone_at
 
@@ -58,4 +86,319 @@ def location_place(
     apply_placement(location)
     location.full_clean()
     location.save()
+    location_index_refresh(location_ids=[location.pk])
     return location
+
+
+# --- The search index ---------------------------------------------------------------------
+#
+# Each location carries a *card* — everything a search result or listing shows, as JSON — and
+# coded columns derived from it for filtering. Both are rebuilt from the directory's rows by
+# location_index_refresh, so a result page is one index scan plus one read of 20 cards. A card
+# never holds a confidential location's street address or position: those are read from their
+# own rows, and only for the owning organisation (directory.selectors).
+
+INDEX_FIELDS = [
+    "search_listed", "search_categories", "search_populations", "search_accessibility",
+    "search_languages", "search_police", "search_always_open", "search_closures",
+    "search_offers",
+]  # fmt: skip
+MAX_LANGUAGE_LIST = Location._meta.get_field("search_languages").max_length or 255
+CARD_VERSION = 1
+REFRESH_CHUNK = 1000
+
+
+def _hhmm(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class CardLocation:
+    """The location's own fields a card shows."""
+
+    code: uuid.UUID
+    name: str
+    description: str
+    confidential: bool
+    latitude: float | None
+    longitude: float | None
+    time_zone: str
+    organization_code: uuid.UUID
+    organization_name: str
+
+
+def location_card(
+    *,
+    location: CardLocation,
+    url: str,
+    address: dict[str, Any] | None,
+    phones: list[dict[str, Any]],
+    services: list[dict[str, Any]],
+    location_languages: Iterable[str],
+    accessibility: Iterable[str],
+    hours: list[dict[str, Any]],
+    exceptions: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The public face of a location, as stored in its search index."""
+    exact = not location.confidential
+    languages = sorted(
+        {code for service in services for code in service["languages"]} | set(location_languages)
+    )
+    verified = [s["assured_date"] for s in services if s["assured_date"]]
+    return {
+        "v": CARD_VERSION,
+        "id": str(location.code),
+        "name": location.name,
+        "description": location.description,
+        "url": url,
+        "organization": {"id": str(location.organization_code), "name": location.organization_name},
+        "confidential": location.confidential,
+        "area": f"{address['city']}, {address['state_province']}" if address else "",
+        "address": address if exact else None,
+        "latitude": location.latitude if exact else None,
+        "longitude": location.longitude if exact else None,
+        "time_zone": location.time_zone,
+        "phones": phones,
+        "services": services,
+        "languages": languages,
+        "accessibility": sorted(set(accessibility)),
+        "last_verified": min(verified) if verified else None,
+        "hours": hours,
+        "exceptions": exceptions,
+    }
+
+
+def index_values(*, card: dict[str, Any], placed: bool) -> dict[str, Any]:
+    """The coded search columns, derived from a card.
+
+    A location is listed when it is placed on the map and has at least one active service;
+    "always open" means weekly hours of all day, every day, with no date exceptions, which lets
+    the open-now filter skip the hours look-up for most shelters and hotlines.
+    """
+    services = card["services"]
+    always_open = not card["exceptions"] and any(
+        set(h["days"]) >= set(WEEKDAY_FIELDS)
+        and h["opens_at"] is None
+        and h["valid_from"] is None
+        and h["valid_to"] is None
+        for h in card["hours"]
+    )
+    return {
+        "search_listed": placed and bool(services),
+        "search_categories": choice_bits(Category, {s["category"] for s in services}),
+        "search_populations": choice_bits(
+            Population, {p for s in services for p in s["populations"]}
+        ),
+        "search_accessibility": choice_bits(AccessibilityFeature, card["accessibility"]),
+        "search_languages": _language_list(card["languages"]),
+        "search_police": any(s["accepts_police_referrals"] for s in services),
+        "search_always_open": always_open,
+        "search_closures": bool(card["exceptions"]),
+        "search_offers": _offers(services),
+    }
+
+
+def _offers(services: list[dict[str, Any]]) -> str:
+    """ ",emergency_shelter:men,counselling:women," — each category with each population one
+    service offers together, so "a shelter for men" is one look at the row."""
+    pairs = sorted({f"{s['category']}:{p}" for s in services for p in s["populations"]})
+    return "," + ",".join(pairs) + "," if pairs else ""
+
+
+def _language_list(codes: list[str]) -> str:
+    """ ",en,es," — commas on both ends so a filter can look for ",es,"."""
+    if not codes:
+        return ""
+    text = ","
+    for code in codes:
+        if len(text) + len(code) + 1 > MAX_LANGUAGE_LIST:
+            break
+        text += f"{code},"
+    return text
+
+
+def location_index_refresh(*, location_ids: Iterable[int]) -> int:
+    """Rebuild the search index (card and coded columns) of these locations from their rows.
+
+    Every write that changes a location, its services, phones, hours or features ends with
+    this (admin saves, imports, the demo and scale seeders); ``manage.py refresh_search_index``
+    rebuilds the whole directory. Returns how many rows changed.
+    """
+    ids = sorted(set(location_ids))
+    changed = 0
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        with transaction.atomic():
+            changed += _refresh_chunk(ids[start : start + REFRESH_CHUNK])
+    return changed
+
+
+SERVICE_CARD_FIELDS = [
+    "name", "description", "category", "accepts_police_referrals", "intake_24_7",
+    "pets_accepted", "sobriety_required", "id_required", "immigration_status_required",
+    "minimum_age", "maximum_age", "accompanying_boys_max_age", "max_stay_days", "assured_date",
+]  # fmt: skip
+ADDRESS_CARD_FIELDS = ["address_1", "address_2", "city", "state_province", "postal_code", "country"]
+PHONE_CARD_FIELDS = ["number", "extension", "type", "description", "intake"]
+
+
+def card_url_template() -> str:
+    """The listing URL with a ``{}`` for the code: reverse() per row costs more than a card."""
+    blank = uuid.UUID(int=0)
+    return reverse("directory:location", kwargs={"code": blank}).replace(str(blank), "{}")
+
+
+def _refresh_chunk(ids: list[int]) -> int:
+    addresses: dict[int, dict[str, Any]] = {}
+    for row in (
+        Address.objects.filter(location_id__in=ids)
+        .order_by("-pk")
+        .values("location_id", *ADDRESS_CARD_FIELDS)
+    ):
+        addresses[row.pop("location_id")] = row  # the first address wins
+    phones: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in (
+        Phone.objects.filter(location_id__in=ids)
+        .order_by("-intake", "pk")
+        .values("location_id", *PHONE_CARD_FIELDS)
+    ):
+        phones[row.pop("location_id")].append(row)
+    offers: dict[int, list[int]] = defaultdict(list)
+    services: dict[int, dict[str, Any]] = {}
+    for row in (
+        ServiceAtLocation.objects.filter(location_id__in=ids, service__status=Service.Status.ACTIVE)
+        .order_by("service__name", "service_id")
+        .values("location_id", "service_id", "service__code",
+                *(f"service__{name}" for name in SERVICE_CARD_FIELDS))
+    ):  # fmt: skip
+        offers[row["location_id"]].append(row["service_id"])
+        service: dict[str, Any] = {"id": str(row["service__code"])}
+        service.update({name: row[f"service__{name}"] for name in SERVICE_CARD_FIELDS})
+        service["assured_date"] = _iso(service["assured_date"])
+        service["populations"], service["languages"] = [], []
+        services[row["service_id"]] = service
+    for service_id, population in (
+        ServicePopulation.objects.filter(service_id__in=services)
+        .order_by("population")
+        .values_list("service_id", "population")
+    ):
+        services[service_id]["populations"].append(population)
+    location_languages: dict[int, list[str]] = defaultdict(list)
+    for service_id, location_id, code in (
+        Language.objects.filter(Q(service_id__in=services) | Q(location_id__in=ids))
+        .order_by("iso_code")
+        .values_list("service_id", "location_id", "iso_code")
+    ):
+        if service_id in services and code not in services[service_id]["languages"]:
+            services[service_id]["languages"].append(code)
+        if location_id is not None:
+            location_languages[location_id].append(code)
+    features: dict[int, list[str]] = defaultdict(list)
+    for location_id, feature in Accessibility.objects.filter(location_id__in=ids).values_list(
+        "location_id", "feature"
+    ):
+        features[location_id].append(feature)
+    hours: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in (
+        Schedule.objects.filter(location_id__in=ids)
+        .order_by("pk")
+        .values("location_id", "opens_at", "closes_at", "valid_from", "valid_to", *WEEKDAY_FIELDS)
+    ):
+        hours[row["location_id"]].append(
+            {
+                "days": [day for day in WEEKDAY_FIELDS if row[day]],
+                "opens_at": _hhmm(row["opens_at"]),
+                "closes_at": _hhmm(row["closes_at"]),
+                "valid_from": _iso(row["valid_from"]),
+                "valid_to": _iso(row["valid_to"]),
+            }
+        )
+    exceptions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in (
+        ScheduleException.objects.filter(location_id__in=ids)
+        .order_by("start_date", "pk")
+        .values("location_id", "start_date", "end_date", "closed", "opens_at", "closes_at")
+    ):
+        exceptions[row["location_id"]].append(
+            {
+                "start_date": _iso(row["start_date"]),
+                "end_date": _iso(row["end_date"]),
+                "closed": row["closed"],
+                "opens_at": _hhmm(row["opens_at"]),
+                "closes_at": _hhmm(row["closes_at"]),
+            }
+        )
+    locations = list(
+        Location.objects.filter(pk__in=ids)
+        .select_related("organization")
+        .only(
+            "code", "name", "description", "confidential", "latitude", "longitude", "time_zone",
+            "ux", "organization__code", "organization__name", *INDEX_FIELDS,
+        )
+    )  # fmt: skip
+    url = card_url_template()
+    stored = dict(
+        LocationCard.objects.filter(location_id__in=ids).values_list("location_id", "body")
+    )
+    dirty, cards, changed = [], [], 0
+    for location in locations:
+        card = location_card(
+            location=CardLocation(
+                code=location.code,
+                name=location.name,
+                description=location.description,
+                confidential=location.confidential,
+                latitude=location.latitude,
+                longitude=location.longitude,
+                time_zone=location.time_zone,
+                organization_code=location.organization.code,
+                organization_name=location.organization.name,
+            ),
+            url=url.format(location.code),
+            address=addresses.get(location.pk),
+            phones=phones[location.pk],
+            services=[services[sid] for sid in offers[location.pk]],
+            location_languages=location_languages[location.pk],
+            accessibility=features[location.pk],
+            hours=hours[location.pk],
+            exceptions=exceptions[location.pk],
+        )
+        values = index_values(card=card, placed=location.ux is not None)
+        card_changed = stored.get(location.pk) != card
+        index_changed = any(getattr(location, name) != value for name, value in values.items())
+        if card_changed:
+            cards.append(LocationCard(location_id=location.pk, body=card))
+        if index_changed:
+            for name, value in values.items():
+                setattr(location, name, value)
+            dirty.append(location)
+        changed += card_changed or index_changed
+    _write_index(dirty)
+    LocationCard.objects.bulk_create(
+        cards, update_conflicts=True, unique_fields=["location"], update_fields=["body"]
+    )
+    return changed
+
+
+def _write_index(locations: list[Location]) -> None:
+    """One UPDATE statement, executed for many rows.
+
+    ``bulk_update`` builds a CASE expression per row and field, which costs more than the
+    rest of the refresh together when a seed or import touches tens of thousands of rows.
+    """
+    if not locations:
+        return
+    concrete = {field.name: field for field in Location._meta.concrete_fields}
+    fields = [concrete[name] for name in INDEX_FIELDS]
+    ops = connection.ops
+    assignments = ", ".join(f"{ops.quote_name(f.column or f.attname)} = %s" for f in fields)
+    sql = f"UPDATE {ops.quote_name(Location._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    params = [
+        [f.get_db_prep_save(getattr(loc, f.attname), connection) for f in fields] + [loc.pk]
+        for loc in locations
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)

@@ -20,7 +20,7 @@ from directory.models import (
     ServiceAtLocation,
     ServicePopulation,
 )
-from directory.services import apply_placement
+from directory.services import apply_placement, location_index_refresh
 
 
 class OrganizationFactory(DjangoModelFactory):
@@ -122,4 +122,11 @@ def listed_location(**kwargs: Any) -> Location:
     location = cast(Location, LocationFactory(**kwargs))
     service = ServiceFactory(organization=location.organization, category=category)
     ServiceAtLocationFactory(service=service, location=location)
+    return reindex(location)
+
+
+def reindex(location: Location) -> Location:
+    """Bring a location's search index up to date after a test wrote to its rows directly."""
+    location_index_refresh(location_ids=[location.pk])
+    location.refresh_from_db()
     return location

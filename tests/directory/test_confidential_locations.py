@@ -1,11 +1,14 @@
 """A confidential location's street address and exact position never leave the directory."""
 
+import json
+
 import pytest
 from django.conf import settings
 
-from directory.models import Address
+from directory.models import Address, LocationCard
+from directory.selectors import location_get_public, present
 from geo.distance import Point, coarsen, haversine_mi
-from tests.factories import AddressFactory, PhoneFactory, listed_location
+from tests.factories import AddressFactory, PhoneFactory, listed_location, reindex
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +41,7 @@ def hidden():
         postal_code="75299",
     )
     PhoneFactory(location=location, number="(214) 555-0199", intake=True)
-    return location
+    return reindex(location)
 
 
 def assert_no_canary(text):
@@ -96,6 +99,7 @@ def test_distance_is_whole_miles_from_the_coarse_cell_not_the_street(api_client,
 def test_a_public_location_shows_its_address_and_exact_distance(api_client, db):
     location = listed_location(latitude=32.80, longitude=-96.80)
     AddressFactory(location=location, address_1="1 Open Street")
+    reindex(location)
     (result,) = api_client.get("/api/v1/search", {"near": "32.78,-96.80"}).json()["results"]
     assert result["location"]["address"]["address_1"] == "1 Open Street"
     assert result["location"]["latitude"] == 32.80
@@ -120,3 +124,24 @@ def test_marking_a_location_confidential_moves_it_to_its_coarse_cell(db):
         coarse.longitude,
     )
     assert not Address.objects.exists()
+
+
+def test_the_search_index_itself_holds_no_street_address_or_position(hidden):
+    stored = json.dumps(LocationCard.objects.get(location=hidden).body)
+    for canary in ["4321 Canary Hideaway Lane", "Suite 77 Canary", "32.812345", "-96.812345"]:
+        assert canary not in stored
+
+
+def test_members_of_the_owning_organisation_see_the_address(hidden):
+    hit = location_get_public(code=hidden.code)
+    (outsider,) = present([hit], viewer_organization_ids={hidden.organization_id + 1000})
+    (member,) = present([hit], viewer_organization_ids={hidden.organization_id})
+    assert outsider["location"]["address"] is None
+    assert member["location"]["address"]["address_1"] == "4321 Canary Hideaway Lane"
+    assert (member["location"]["latitude"], member["location"]["longitude"]) == (
+        EXACT.latitude,
+        EXACT.longitude,
+    )
+    # Revealing it for a member never leaks into the stored card or another viewer's copy.
+    (again,) = present([location_get_public(code=hidden.code)])
+    assert again["location"]["address"] is None

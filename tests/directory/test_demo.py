@@ -27,3 +27,9 @@ def test_the_demo_covers_three_regions_with_confidential_shelters(capsys):
     assert states == {"TX", "CA", "FL"}
     assert Location.objects.filter(confidential=True).count() >= 5
     assert Organization.objects.filter(kind=Organization.Kind.AGENCY).count() == 3
+
+
+def test_the_search_index_agrees_with_a_rebuild_after_the_demo_loads(capsys):
+    demo_directory_load()
+    call_command("refresh_search_index")
+    assert "0 locations changed" in capsys.readouterr().out

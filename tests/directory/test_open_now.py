@@ -6,17 +6,25 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from directory.selectors import location_views
-from tests.factories import ScheduleExceptionFactory, ScheduleFactory, listed_location
+from directory.hours import card_open_at, open_now_annotation
+from directory.models import Location
+from tests.factories import ScheduleExceptionFactory, ScheduleFactory, listed_location, reindex
 
 pytestmark = pytest.mark.django_db
 UTC = ZoneInfo("UTC")
 
 
 def is_open(location, at):
-    location.refresh_from_db()
-    (view,) = location_views([location], at=at)
-    return view.open_now
+    """Open-now by both implementations — the database's and the card's — which must agree."""
+    location = reindex(location)
+    in_database = (
+        Location.objects.filter(pk=location.pk)
+        .annotate(open_now=open_now_annotation(at, [location.time_zone]))
+        .values_list("open_now", flat=True)
+        .get()
+    )
+    assert card_open_at(location.card.body, at) is in_database
+    return in_database
 
 
 def search_open(api_client, near):

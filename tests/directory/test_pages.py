@@ -1,8 +1,10 @@
 """The search page and the listing page (HTML)."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from directory.models import Location
 
@@ -60,6 +62,7 @@ def test_the_search_page_refuses_post(client):
     assert client.post("/", {"near": "75201"}).status_code == 405
 
 
+@time_machine.travel(datetime(2026, 11, 20, 15, tzinfo=UTC), tick=False)
 def test_a_listing_shows_how_to_get_help(client, demo):
     location = Location.objects.get(name="Lone Star Legal Aid — Downtown")
     response = client.get(location.get_absolute_url())
@@ -70,11 +73,22 @@ def test_a_listing_shows_how_to_get_help(client, demo):
         "Immigration legal help for survivors",
         'href="tel:2145550121"',
         "Directions",
-        "Last verified with the provider",
-        "Mon",
-        "Vietnamese",
+        "Last verified with the provider on Nov. 2, 2026.",
+        "Mon–Fri: 09:00–17:00",
+        "Closed Nov. 26, 2026 – Nov. 27, 2026",
+        "Closed Dec. 24, 2026 – Dec. 25, 2026",
+        "Arabic, English, Spanish, Vietnamese",
+        "Open now",
     ):
         assert text in html, text
+
+
+@time_machine.travel(datetime(2026, 12, 26, 15, tzinfo=UTC), tick=False)
+def test_past_closures_are_not_listed(client, demo):
+    location = Location.objects.get(name="Lone Star Legal Aid — Downtown")
+    html = client.get(location.get_absolute_url()).content.decode()
+    assert "Closed Nov. 26" not in html
+    assert "Closed Dec. 24" not in html
 
 
 def test_an_unknown_listing_is_a_404(client, db):

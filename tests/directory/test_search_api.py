@@ -2,8 +2,15 @@
 
 import pytest
 
-from directory.models import AccessibilityFeature, Category, Location, Population, ServicePopulation
-from tests.factories import listed_location
+from directory.models import (
+    AccessibilityFeature,
+    Category,
+    Location,
+    Population,
+    Service,
+    ServicePopulation,
+)
+from tests.factories import ServiceAtLocationFactory, ServiceFactory, listed_location, reindex
 
 pytestmark = pytest.mark.django_db
 
@@ -108,12 +115,20 @@ def test_it_filters_by_population(api_client, demo):
 
 def test_category_and_population_must_match_the_same_service(api_client, db):
     location = listed_location(category=Category.COUNSELLING)
-    other = location.at_locations.get().service
-    ServicePopulation.objects.create(service=other, population=Population.MEN)
-    shelter = listed_location(category=Category.EMERGENCY_SHELTER)
-    ServicePopulation.objects.create(
-        service=shelter.at_locations.get().service, population=Population.WOMEN
+    counselling = location.at_locations.get().service
+    ServicePopulation.objects.create(service=counselling, population=Population.MEN)
+    shelter = ServiceFactory(organization=location.organization)
+    ServiceAtLocationFactory(service=shelter, location=location)
+    ServicePopulation.objects.create(service=shelter, population=Population.WOMEN)
+    reindex(location)
+    # The location has a shelter and serves men, but not in the same service.
+    assert (
+        api_client.get(URL, {"near": "75201", "category": Category.EMERGENCY_SHELTER}).json()[
+            "count"
+        ]
+        == 1
     )
+    assert api_client.get(URL, {"near": "75201", "population": Population.MEN}).json()["count"] == 1
     body = api_client.get(
         URL, {"near": "75201", "category": Category.EMERGENCY_SHELTER, "population": Population.MEN}
     ).json()
@@ -150,8 +165,11 @@ def test_it_searches_words_in_names_and_descriptions(api_client, demo):
 
 def test_inactive_services_and_unplaced_locations_are_not_listed(api_client, db):
     closed = listed_location(name="Closed")
-    closed.at_locations.get().service.__class__.objects.update(status="defunct")
-    Location.objects.create(organization=closed.organization, name="Nowhere")
+    Service.objects.filter(at_locations__location=closed).update(status=Service.Status.DEFUNCT)
+    reindex(closed)
+    nowhere = Location.objects.create(organization=closed.organization, name="Nowhere")
+    ServiceAtLocationFactory(location=nowhere, service=ServiceFactory())
+    reindex(nowhere)
     assert api_client.get(URL, {"near": "75201"}).json()["count"] == 0
 
 

@@ -1,0 +1,135 @@
+"""`make bench`: seed a large directory on SQLite and on PostgreSQL, then time search.
+
+    python -m bench [--locations 100000] [--queries 1000] [--databases sqlite,postgresql]
+                    [--reuse]
+
+Each step runs in its own process so its time and peak memory are its own. Results are
+printed as a Markdown table and written to var/bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "bench"
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_BENCH = "postgres://postgres@127.0.0.1:5432/haven_bench"
+
+
+def run(args: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """Run a child; return its stdout, wall seconds and peak RSS in MB."""
+    started = time.perf_counter()
+    child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} failed")
+    return output, elapsed, usage.ru_maxrss / 1024
+
+
+def environment(database_url: str) -> dict[str, str]:
+    return {**os.environ, "HAVEN_ENV": "development", "DEBUG": "false",
+            "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings"}  # fmt: skip
+
+
+def prepare(database: str, locations: int, reuse: bool) -> tuple[str, dict[str, Any]]:
+    manage = [sys.executable, "manage.py"]
+    if database == "sqlite":
+        OUT.mkdir(parents=True, exist_ok=True)
+        path = OUT / f"search-{locations}.sqlite3"
+        url = f"sqlite:///{path}"
+        if path.exists() and reuse:
+            return url, {}
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        url = PG_BENCH
+        if reuse and _pg_has_locations():
+            return url, {}
+        subprocess.run(["psql", PG_ADMIN, "-qc", "DROP DATABASE IF EXISTS haven_bench"], check=True)
+        subprocess.run(["psql", PG_ADMIN, "-qc", "CREATE DATABASE haven_bench"], check=True)
+    env = environment(url)
+    run([*manage, "migrate", "-v0"], env)
+    _out, seconds, rss = run(
+        [*manage, "seed_directory", "--locations", str(locations), "--seed", "1", "--no-progress"],
+        env,
+    )
+    if database == "postgresql":
+        subprocess.run(["psql", PG_BENCH, "-qc", "VACUUM ANALYZE"], check=True)
+    else:
+        subprocess.run([sys.executable, "-c", f"import sqlite3; sqlite3.connect({str(path)!r})"
+                        ".execute('ANALYZE')"], check=True)  # fmt: skip
+    return url, {"seed_seconds": round(seconds, 1), "seed_peak_rss_mb": round(rss, 1)}
+
+
+def _memory_gb() -> int:
+    pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    return round(pages * size / 2**30)
+
+
+def _pg_has_locations() -> bool:
+    probe = subprocess.run(
+        ["psql", PG_BENCH, "-tAc", "SELECT count(*) FROM directory_location"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return probe.returncode == 0 and probe.stdout.strip() not in ("", "0")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--locations", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
+    args = parser.parse_args()
+
+    results: dict[str, Any] = {
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, {_memory_gb()} GB, "
+            f"Python {platform.python_version()}"
+        ),
+        "locations": args.locations,
+        "databases": {},
+    }
+    sys.path.insert(0, str(ROOT))
+    from bench.search import make_queries
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    queries_file = OUT / "queries.json"
+    queries_file.write_text(json.dumps([make_queries(100, 7), make_queries(args.queries, 2026)]))
+    for database in args.databases.split(","):
+        print(f"== {database}: seeding {args.locations} locations", file=sys.stderr)
+        url, seeded = prepare(database, args.locations, args.reuse)
+        print(f"== {database}: {args.queries} searches", file=sys.stderr)
+        output, _seconds, _rss = run(
+            [sys.executable, "-m", "bench.search", str(queries_file)], environment(url)
+        )
+        results["databases"][database] = {**seeded, **json.loads(output)}
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2))
+    print(f"\n{results['machine']}; {args.locations} locations; {args.queries} searches\n")
+    print("| database | seed s | seed RSS MB | p50 ms | p95 ms | p99 ms | search RSS MB | "
+          "naive p50 ms | speed-up |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, r in results["databases"].items():
+        print(
+            f"| {name} | {r.get('seed_seconds', '–')} | {r.get('seed_peak_rss_mb', '–')} | "
+            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['peak_rss_mb']} | "
+            f"{r['baseline_p50_ms']} | {r['speedup']}× |"
+        )
+
+
+if __name__ == "__main__":
+    main()
