@@ -2,15 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.apis import MeApi
 from config.views import healthz
 from directory.apis import LocationSearchApi
 
 api_v1 = [
     path("search", LocationSearchApi.as_view(), name="search"),
+    path("me", MeApi.as_view(), name="me"),
 ]
 
 urlpatterns = [
     path("", include("directory.urls")),
+    path("accounts/", include("accounts.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib import admin
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,6 +20,7 @@ from directory.models import (
     Attribute,
     Language,
     Location,
+    Membership,
     Organization,
     Phone,
     Schedule,
@@ -29,6 +32,14 @@ from directory.models import (
     TaxonomyTerm,
 )
 from directory.services import apply_placement, location_index_refresh
+
+
+class UrlsAssumeHttps:
+    """Web addresses typed without a scheme are taken as https:// (Django 6's default)."""
+
+    formfield_overrides: ClassVar[Mapping[type[models.Field[Any, Any]], Mapping[str, Any]]] = {
+        models.URLField: {"assume_scheme": "https"}
+    }
 
 
 class VerificationFilter(admin.SimpleListFilter):
@@ -48,18 +59,18 @@ class VerificationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AddressInline(admin.StackedInline):
+class AddressInline(UrlsAssumeHttps, admin.StackedInline):
     model = Address
     extra = 0
 
 
-class PhoneInline(admin.TabularInline):
+class PhoneInline(UrlsAssumeHttps, admin.TabularInline):
     model = Phone
     extra = 0
     fields = ["number", "extension", "type", "intake", "description"]
 
 
-class LocationLanguageInline(admin.TabularInline):
+class LocationLanguageInline(UrlsAssumeHttps, admin.TabularInline):
     model = Language
     fk_name = "location"
     extra = 0
@@ -70,13 +81,13 @@ class ServiceLanguageInline(LocationLanguageInline):
     fk_name = "service"
 
 
-class AccessibilityInline(admin.TabularInline):
+class AccessibilityInline(UrlsAssumeHttps, admin.TabularInline):
     model = Accessibility
     extra = 0
     fields = ["feature", "description", "details", "url"]
 
 
-class ScheduleInline(admin.TabularInline):
+class ScheduleInline(UrlsAssumeHttps, admin.TabularInline):
     model = Schedule
     extra = 0
     fields = [
@@ -89,33 +100,42 @@ class ServiceScheduleInline(ScheduleInline):
     fk_name = "service"
 
 
-class ScheduleExceptionInline(admin.TabularInline):
+class ScheduleExceptionInline(UrlsAssumeHttps, admin.TabularInline):
     model = ScheduleException
     extra = 0
 
 
-class ServiceAtLocationInline(admin.TabularInline):
+class ServiceAtLocationInline(UrlsAssumeHttps, admin.TabularInline):
     model = ServiceAtLocation
     extra = 0
     autocomplete_fields = ["service", "location"]
     fields = ["service", "location", "description"]
 
 
-class ServicePopulationInline(admin.TabularInline):
+class ServicePopulationInline(UrlsAssumeHttps, admin.TabularInline):
     model = ServicePopulation
     extra = 0
 
 
+class MembershipInline(UrlsAssumeHttps, admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "is_active", "deactivated_at"]
+    readonly_fields = ["deactivated_at"]
+
+
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(UrlsAssumeHttps, admin.ModelAdmin):
     list_display = ["name", "kind", "email", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["name", "alternate_name", "code"]
     readonly_fields = ["code", "created_at", "updated_at"]
+    inlines = [MembershipInline]
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(UrlsAssumeHttps, admin.ModelAdmin):
     list_display = ["name", "organization", "category", "status", "assured_date"]
     list_filter = ["category", "status", VerificationFilter, "accepts_police_referrals"]
     search_fields = ["name", "organization__name", "code"]
@@ -135,7 +155,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(UrlsAssumeHttps, admin.ModelAdmin):
     list_display = ["name", "organization", "confidential", "time_zone", "updated_at"]
     list_filter = ["confidential", "location_type", "time_zone"]
     search_fields = ["name", "organization__name", "code"]
@@ -157,13 +177,13 @@ class LocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Taxonomy)
-class TaxonomyAdmin(admin.ModelAdmin):
+class TaxonomyAdmin(UrlsAssumeHttps, admin.ModelAdmin):
     list_display = ["name", "version"]
     readonly_fields = ["code"]
 
 
 @admin.register(TaxonomyTerm)
-class TaxonomyTermAdmin(admin.ModelAdmin):
+class TaxonomyTermAdmin(UrlsAssumeHttps, admin.ModelAdmin):
     list_display = ["name", "term_code", "taxonomy", "parent"]
     list_filter = ["taxonomy"]
     search_fields = ["name", "term_code"]
@@ -172,7 +192,7 @@ class TaxonomyTermAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attribute)
-class AttributeAdmin(admin.ModelAdmin):
+class AttributeAdmin(UrlsAssumeHttps, admin.ModelAdmin):
     list_display = ["link_entity", "link_id", "taxonomy_term", "value"]
     list_filter = ["link_entity"]
     raw_id_fields = ["taxonomy_term"]

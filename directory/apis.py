@@ -20,7 +20,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from directory.models import WEEKDAY_FIELDS, AccessibilityFeature, Category, Phone, Population
-from directory.selectors import SearchInvalid, SearchPaginator, location_search, present
+from directory.selectors import (
+    SearchInvalid,
+    SearchPaginator,
+    location_search,
+    present,
+    viewer_organization_ids,
+)
 
 
 class SearchPagination(PageNumberPagination):
@@ -182,4 +188,5 @@ class LocationSearchApi(APIView):
             ) from None
         paginator = SearchPagination()
         page = paginator.paginate_queryset(locations, request, view=self) or []
-        return paginator.get_paginated_response(present(page))
+        viewers = viewer_organization_ids(request.user)
+        return paginator.get_paginated_response(present(page, viewer_organization_ids=viewers))

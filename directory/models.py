@@ -12,6 +12,8 @@ import functools
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -124,6 +126,61 @@ class Organization(Timestamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Membership(Timestamped):
+    """A person's place in an organisation, with one role.
+
+    Officers belong to referring agencies, caseworkers to service providers; either kind of
+    organisation has admins. Deactivation keeps the row (the audit log names it) but every
+    access check ignores it at once.
+    """
+
+    class Role(models.TextChoices):
+        OFFICER = "officer", _("Officer")
+        CASEWORKER = "caseworker", _("Caseworker")
+        ORG_ADMIN = "org_admin", _("Organisation admin")
+
+    ROLES_BY_KIND = {
+        Organization.Kind.AGENCY: (Role.OFFICER, Role.ORG_ADMIN),
+        Organization.Kind.PROVIDER: (Role.CASEWORKER, Role.ORG_ADMIN),
+    }
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
+            models.CheckConstraint(
+                name="membership_deactivated_when_inactive",
+                condition=Q(is_active=True, deactivated_at__isnull=True)
+                | Q(is_active=False, deactivated_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organization} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        allowed = self.ROLES_BY_KIND.get(Organization.Kind(self.organization.kind), ())
+        if self.role not in allowed:
+            raise ValidationError(
+                {"role": _("This role does not exist in this kind of organisation.")}
+            )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ORG_ADMIN
 
 
 class Service(Timestamped):

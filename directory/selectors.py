@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
 from django.forms import Form
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from directory.filters import LocationSearchFilter
 from directory.hours import card_open_at
-from directory.models import Address, Location, LocationCard
+from directory.models import Address, Location, LocationCard, Membership
 from directory.services import ADDRESS_CARD_FIELDS
 
 
@@ -170,3 +171,51 @@ def present(
 def _public(card: dict[str, Any]) -> dict[str, Any]:
     # A shallow copy: only top-level keys are ever replaced, nested values are shared.
     return {key: value for key, value in card.items() if key != "v"}
+
+
+# --- Membership and access ------------------------------------------------------------------
+
+
+def user_is_verified(user: Any) -> bool:
+    """Signed in with password *and* second factor (django-otp's middleware sets this)."""
+    return bool(user.is_authenticated and user.is_active and user.is_verified())
+
+
+def memberships_for(user: Any) -> QuerySet[Membership]:
+    """The organisations a verified user acts for. Nothing until the second factor is done."""
+    if not user_is_verified(user):
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user, is_active=True).select_related("organization")
+
+
+def viewer_organization_ids(user: Any) -> frozenset[int]:
+    """The organisations whose confidential details this viewer may see."""
+    organization = getattr(user, "organization", None)  # an integration's API token
+    if organization is not None:
+        return frozenset({organization.pk})
+    return frozenset(memberships_for(user).values_list("organization_id", flat=True))
+
+
+def membership_get_for_user(*, user: Any, organization_code: uuid.UUID | str) -> Membership:
+    """The user's active membership of this organisation — the way every organisation page
+    finds its organisation. Not a member (or no such organisation) is the same 404."""
+    membership = memberships_for(user).filter(organization__code=organization_code).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def require_admin(membership: Membership) -> None:
+    """Members may look; only the organisation's admins may change things (else 403)."""
+    if not membership.is_admin:
+        raise PermissionDenied
+
+
+def member_get_for_admin(*, admin: Membership, code: uuid.UUID | str) -> Membership:
+    """Another membership of the admin's own organisation; anything else is a 404."""
+    try:
+        return Membership.objects.select_related("user", "organization").get(
+            organization=admin.organization, code=code
+        )
+    except (Membership.DoesNotExist, ValueError):
+        raise Http404 from None

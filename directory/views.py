@@ -30,6 +30,7 @@ from directory.selectors import (
     location_get_public,
     location_search,
     present,
+    viewer_organization_ids,
 )
 
 
@@ -51,7 +52,13 @@ def search(request: HttpRequest) -> HttpResponse:
     context = {
         "form": LocationSearchFilter(request.GET).form,
         "page": page,
-        "results": [_readable(result) for result in present(list(page.object_list))],
+        "results": [
+            _readable(result)
+            for result in present(
+                list(page.object_list),
+                viewer_organization_ids=viewer_organization_ids(request.user),
+            )
+        ],
         "query": query.urlencode(),
     }
     return render(request, "directory/search.html", context)
@@ -59,7 +66,8 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def location_detail(request: HttpRequest, code: str) -> HttpResponse:
-    (result,) = present([location_get_public(code=code)])
+    viewers = viewer_organization_ids(request.user)
+    (result,) = present([location_get_public(code=code)], viewer_organization_ids=viewers)
     return render(request, "directory/location.html", {"result": _readable(result)})
 
 

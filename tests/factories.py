@@ -6,12 +6,16 @@ from datetime import time
 from typing import Any, cast
 
 import factory
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
 
+from accounts.models import User
 from directory.models import (
     Address,
     Category,
     Location,
+    Membership,
     Organization,
     Phone,
     Schedule,
@@ -21,6 +25,8 @@ from directory.models import (
     ServicePopulation,
 )
 from directory.services import apply_placement, location_index_refresh
+
+PASSWORD = "correct horse battery staple"
 
 
 class OrganizationFactory(DjangoModelFactory):
@@ -130,3 +136,33 @@ def reindex(location: Location) -> Location:
     location_index_refresh(location_ids=[location.pk])
     location.refresh_from_db()
     return location
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.django.Password(PASSWORD)
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Membership.Role.CASEWORKER
+
+
+def totp_device(user: User) -> TOTPDevice:
+    """The person's confirmed authenticator (one is made if they have none)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+
+
+def current_code(device: TOTPDevice, offset_steps: int = 0) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + offset_steps * device.step
+    return f"{totp.token():0{device.digits}d}"
