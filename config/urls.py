@@ -4,10 +4,22 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts.apis import MeApi
 from config.views import healthz
-from directory.apis import LocationSearchApi
+from directory.apis import (
+    CapacityDetailApi,
+    HoldCancelApi,
+    HoldConfirmApi,
+    HoldDetailApi,
+    HoldPlaceApi,
+    LocationSearchApi,
+)
 
 api_v1 = [
     path("search", LocationSearchApi.as_view(), name="search"),
+    path("capacities/<uuid:code>", CapacityDetailApi.as_view(), name="capacity"),
+    path("holds", HoldPlaceApi.as_view(), name="holds"),
+    path("holds/<uuid:code>", HoldDetailApi.as_view(), name="hold"),
+    path("holds/<uuid:code>/cancel", HoldCancelApi.as_view(), name="hold-cancel"),
+    path("holds/<uuid:code>/confirm", HoldConfirmApi.as_view(), name="hold-confirm"),
     path("me", MeApi.as_view(), name="me"),
 ]
 

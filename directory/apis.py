@@ -19,14 +19,39 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from directory.models import WEEKDAY_FIELDS, AccessibilityFeature, Category, Phone, Population
+from directory.beds import Freshness
+from directory.models import (
+    WEEKDAY_FIELDS,
+    AccessibilityFeature,
+    Capacity,
+    Category,
+    Hold,
+    Membership,
+    Phone,
+    Population,
+)
 from directory.selectors import (
+    BedsForMembersOnly,
     SearchInvalid,
     SearchPaginator,
+    acting_for,
+    can_see_beds,
+    capacity_for_hold,
+    capacity_get_for_principal,
+    hold_agency_for,
+    hold_get_for_principal,
     location_search,
     present,
     viewer_organization_ids,
 )
+from directory.services import BedConflict, capacity_update, hold_cancel, hold_confirm, hold_place
+from idempotency.services import idempotent
+
+ERROR_BEDS_SIGN_IN = _(
+    "Free beds are shown to members of the network. Sign in, or use an API token with "
+    "directory:read."
+)
+ERROR_BEDS_SCOPE = _("This API token may not read bed counts (it needs directory:read).")
 
 
 class SearchPagination(PageNumberPagination):
@@ -131,6 +156,21 @@ class LocationOutput(serializers.Serializer):
     exceptions = ExceptionOutput(many=True, help_text="Holiday closures and special hours.")
 
 
+class BedOutput(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The capacity's id, for holds and updates.")
+    population = serializers.ChoiceField(choices=Population.choices)
+    status = serializers.ChoiceField(choices=Capacity.Status.choices)
+    freshness = serializers.ChoiceField(
+        choices=Freshness.choices,
+        help_text="fresh < 4 h, aging < 12 h, stale < 24 h, then unknown (numbers withheld).",
+    )
+    counted_at = serializers.DateTimeField(allow_null=True)
+    available = serializers.IntegerField(allow_null=True)
+    total = serializers.IntegerField(allow_null=True)
+    occupied = serializers.IntegerField(allow_null=True)
+    held = serializers.IntegerField(allow_null=True)
+
+
 class SearchResultOutput(serializers.Serializer):
     distance_mi = serializers.FloatField()
     distance_approximate = serializers.BooleanField(
@@ -138,6 +178,11 @@ class SearchResultOutput(serializers.Serializer):
         "measured from a coarse area, never from the street address."
     )
     open_now = serializers.BooleanField(allow_null=True, help_text="Null: no hours published.")
+    beds = BedOutput(
+        many=True,
+        allow_null=True,
+        help_text="Members and integrations with directory:read only; null for the public.",
+    )
     location = LocationOutput()
 
 
@@ -175,18 +220,191 @@ class LocationSearchApi(APIView):
             _enum("accessible", AccessibilityFeature.choices, "An accessibility feature."),
             OpenApiParameter("open_now", OpenApiTypes.BOOL),
             OpenApiParameter("accepts_police_referrals", OpenApiTypes.BOOL),
+            OpenApiParameter(
+                "has_beds",
+                OpenApiTypes.BOOL,
+                description="Members only: a bed free now for `population` (or any), in a "
+                "count recent enough to trust.",
+            ),
             OpenApiParameter("page", OpenApiTypes.INT),
         ],
         responses={200: SearchPageOutput},
     )
     def get(self, request: Request) -> Response:
+        beds = can_see_beds(request.user)
         try:
-            locations = location_search(filters=request.query_params)
+            locations = location_search(filters=request.query_params, can_see_beds=beds)
         except SearchInvalid as invalid:
             raise exceptions.ValidationError(
                 {invalid.field: [invalid.message]}, code=invalid.code
             ) from None
+        except BedsForMembersOnly:
+            if not request.user.is_authenticated:
+                raise exceptions.NotAuthenticated(ERROR_BEDS_SIGN_IN) from None
+            raise exceptions.PermissionDenied(ERROR_BEDS_SCOPE) from None
         paginator = SearchPagination()
         page = paginator.paginate_queryset(locations, request, view=self) or []
-        viewers = viewer_organization_ids(request.user)
-        return paginator.get_paginated_response(present(page, viewer_organization_ids=viewers))
+        results = present(
+            page, viewer_organization_ids=viewer_organization_ids(request.user), show_beds=beds
+        )
+        return paginator.get_paginated_response(results)
+
+
+# --- Beds and holds -------------------------------------------------------------------------
+
+SHELTER_ROLES = (Membership.Role.CASEWORKER, Membership.Role.ORG_ADMIN)
+AGENCY_ROLES = (Membership.Role.OFFICER, Membership.Role.ORG_ADMIN)
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_code = "conflict"
+
+
+def _conflict(error: BedConflict) -> Conflict:
+    return Conflict(detail=error.message, code=error.code)
+
+
+class CapacityOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="code")
+    location = serializers.UUIDField(source="location.code")
+    population = serializers.ChoiceField(choices=Population.choices)
+    status = serializers.ChoiceField(choices=Capacity.Status.choices)
+    total = serializers.IntegerField()
+    occupied = serializers.IntegerField()
+    held = serializers.IntegerField()
+    available = serializers.IntegerField()
+    counted_at = serializers.DateTimeField(allow_null=True)
+
+
+class CapacityUpdateInput(serializers.Serializer):
+    total = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
+    occupied = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
+    status = serializers.ChoiceField(choices=Capacity.Status.choices, required=False)
+
+
+class CapacityDetailApi(APIView):
+    @extend_schema(operation_id="capacity_get", responses={200: CapacityOutput})
+    def get(self, request: Request, code: str) -> Response:
+        capacity = capacity_get_for_principal(user=request.user, code=code)
+        acting_for(
+            request.user,
+            capacity.location.organization,
+            roles=SHELTER_ROLES,
+            scope="capacity:write",
+        )
+        return Response(CapacityOutput(capacity).data)
+
+    @extend_schema(
+        operation_id="capacity_update",
+        summary="Update a shelter's bed counts (any of total, occupied, status)",
+        request=CapacityUpdateInput,
+        responses={200: CapacityOutput, 409: None},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        capacity = capacity_get_for_principal(user=request.user, code=code)
+        by = acting_for(
+            request.user,
+            capacity.location.organization,
+            roles=SHELTER_ROLES,
+            scope="capacity:write",
+        )
+        data = _valid(CapacityUpdateInput, request)
+        try:
+            capacity = capacity_update(capacity=capacity, by=by, source=Capacity.Source.API, **data)
+        except BedConflict as error:
+            raise _conflict(error) from None
+        return Response(CapacityOutput(capacity).data)
+
+
+class HoldOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="code")
+    status = serializers.ChoiceField(choices=Hold.Status.choices)
+    location = serializers.UUIDField(source="capacity.location.code")
+    location_name = serializers.CharField(source="capacity.location.name")
+    population = serializers.ChoiceField(source="capacity.population", choices=Population.choices)
+    agency = serializers.UUIDField(source="agency.code")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class HoldPlaceInput(serializers.Serializer):
+    location = serializers.UUIDField()
+    population = serializers.ChoiceField(choices=Population.choices)
+    agency = serializers.UUIDField(
+        required=False, help_text="Only for someone in several agencies."
+    )
+
+
+class HoldPlaceApi(APIView):
+    @extend_schema(
+        operation_id="hold_place",
+        summary="Hold a free bed (no survivor data); 409 when none is free",
+        request=HoldPlaceInput,
+        responses={201: HoldOutput, 409: None},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = _valid(HoldPlaceInput, request)
+        agency = hold_agency_for(request.user, str(data.get("agency") or "") or None)
+        placed_by = acting_for(request.user, agency, roles=AGENCY_ROLES, scope="holds:write")
+        capacity = capacity_for_hold(location_code=data["location"], population=data["population"])
+        try:
+            hold = hold_place(capacity=capacity, agency=agency, placed_by=placed_by)
+        except BedConflict as error:
+            raise _conflict(error) from None
+        return Response(HoldOutput(hold).data, status=201)
+
+
+class HoldDetailApi(APIView):
+    @extend_schema(operation_id="hold_get", responses={200: HoldOutput})
+    def get(self, request: Request, code: str) -> Response:
+        return Response(HoldOutput(hold_get_for_principal(user=request.user, code=code)).data)
+
+
+class HoldCancelApi(APIView):
+    @extend_schema(operation_id="hold_cancel", request=None, responses={200: HoldOutput, 409: None})
+    def post(self, request: Request, code: str) -> Response:
+        hold = hold_get_for_principal(user=request.user, code=code)
+        if hold.agency_id in viewer_organization_ids(request.user):
+            acting_for(request.user, hold.agency, roles=AGENCY_ROLES, scope="holds:write")
+        else:
+            acting_for(
+                request.user,
+                hold.capacity.location.organization,
+                roles=SHELTER_ROLES,
+                scope="capacity:write",
+            )
+        try:
+            return Response(HoldOutput(hold_cancel(hold=hold)).data)
+        except BedConflict as error:
+            raise _conflict(error) from None
+
+
+class HoldConfirmApi(APIView):
+    @extend_schema(
+        operation_id="hold_confirm",
+        summary="The person arrived: the held bed becomes occupied",
+        request=None,
+        responses={200: HoldOutput, 409: None},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        hold = hold_get_for_principal(user=request.user, code=code)
+        acting_for(
+            request.user,
+            hold.capacity.location.organization,
+            roles=SHELTER_ROLES,
+            scope="capacity:write",
+        )
+        try:
+            return Response(HoldOutput(hold_confirm(hold=hold)).data)
+        except BedConflict as error:
+            raise _conflict(error) from None

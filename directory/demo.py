@@ -16,6 +16,7 @@ from directory.models import (
     Accessibility,
     AccessibilityFeature,
     Address,
+    Capacity,
     Category,
     Language,
     Location,
@@ -28,12 +29,15 @@ from directory.models import (
     ServiceAtLocation,
     ServicePopulation,
 )
-from directory.services import apply_placement, location_index_refresh
+from directory.services import apply_placement, capacity_create, location_index_refresh
 from geo.distance import Point
 
 DEMO_NAMESPACE = uuid.UUID("6f1d3c2a-6a43-4c1e-9a55-3f0f4a2f8e10")
 VERIFIED = date(2026, 11, 2)
 
+SHELTER_CATEGORIES = {
+    Category.EMERGENCY_SHELTER, Category.TRANSITIONAL_HOUSING, Category.SAFE_HOME,
+}  # fmt: skip
 P = Population
 C = Category
 A = AccessibilityFeature
@@ -71,6 +75,13 @@ class DemoService:
 
 
 @dataclass
+class DemoBeds:
+    population: str
+    total: int
+    occupied: int
+
+
+@dataclass
 class DemoLocation:
     name: str
     point: tuple[float, float]
@@ -85,6 +96,7 @@ class DemoLocation:
     accessibility: tuple[str, ...] = ()
     closes_for_holidays: bool = False
     description: str = ""
+    beds: list[DemoBeds] = field(default_factory=list)
 
 
 @dataclass
@@ -113,6 +125,7 @@ DEMO: list[DemoOrganization] = [
                 phones=[("(214) 555-0101", True, "24/7 intake line")],
                 hours=ALWAYS, confidential=True,
                 accessibility=(A.WHEELCHAIR, A.ACCESSIBLE_RESTROOM),
+                beds=[DemoBeds(P.WOMEN, 12, 9), DemoBeds(P.ADULTS_WITH_CHILDREN, 6, 6)],
                 services=[
                     DemoService(
                         "Emergency shelter for families", C.EMERGENCY_SHELTER,
@@ -154,6 +167,7 @@ DEMO: list[DemoOrganization] = [
                 "Dallas", "TX", "75235",
                 phones=[("(214) 555-0111", True, "24/7 intake line")],
                 hours=ALWAYS, confidential=True, accessibility=(A.WHEELCHAIR,),
+                beds=[DemoBeds(P.WOMEN, 8, 5), DemoBeds(P.MEN, 4, 4)],
                 services=[
                     DemoService(
                         "Safe home for trafficking survivors", C.SAFE_HOME,
@@ -234,6 +248,7 @@ DEMO: list[DemoOrganization] = [
                     ("(214) 555-0142", False, "Text"),
                 ],
                 hours=ALWAYS, confidential=True,
+                beds=[DemoBeds(P.CHILDREN_ONLY, 10, 7)],
                 services=[
                     DemoService(
                         "Youth emergency shelter", C.EMERGENCY_SHELTER,
@@ -279,6 +294,7 @@ DEMO: list[DemoOrganization] = [
                 "San Diego", "CA", "92101",
                 phones=[("(619) 555-0161", True, "24/7 intake line")],
                 hours=ALWAYS, confidential=True, accessibility=(A.WHEELCHAIR,),
+                beds=[DemoBeds(P.WOMEN, 20, 17), DemoBeds(P.ADULTS_WITH_CHILDREN, 8, 6)],
                 services=[
                     DemoService(
                         "Emergency shelter for women and children", C.EMERGENCY_SHELTER,
@@ -329,6 +345,7 @@ DEMO: list[DemoOrganization] = [
                 "San Diego", "CA", "92105",
                 phones=[("(619) 555-0172", True, "24/7 intake line")],
                 hours=ALWAYS, confidential=True,
+                beds=[DemoBeds(P.MEN, 6, 5)],
                 services=[
                     DemoService(
                         "Safe home for men", C.SAFE_HOME,
@@ -399,6 +416,7 @@ DEMO: list[DemoOrganization] = [
                 "Orlando", "FL", "32803",
                 phones=[("(407) 555-0201", True, "24/7 intake line")],
                 hours=ALWAYS, confidential=True, accessibility=(A.WHEELCHAIR,),
+                beds=[DemoBeds(P.ADULTS_ONLY, 14, 10), DemoBeds(P.ADULTS_WITH_CHILDREN, 10, 10)],
                 services=[
                     DemoService(
                         "Emergency shelter", C.EMERGENCY_SHELTER,
@@ -453,6 +471,7 @@ DEMO: list[DemoOrganization] = [
                 "Miami", "FL", "33127",
                 phones=[("(305) 555-0221", True, "24/7 intake line")],
                 hours=ALWAYS, confidential=True,
+                beds=[DemoBeds(P.WOMEN, 9, 7), DemoBeds(P.MINORS, 4, 3)],
                 services=[
                     DemoService(
                         "Safe home for trafficking survivors", C.SAFE_HOME,
@@ -593,12 +612,21 @@ def _load_location(org: Organization, spec: DemoLocation) -> tuple[Location, int
                 {"location": location, "start_date": start, "end_date": end, "closed": True,
                  "description": "Holiday closure"},
             )[1]  # fmt: skip
-    for service_spec in spec.services:
-        changes += _load_service(org, location, service_spec)
+    services = [_load_service(org, location, service_spec) for service_spec in spec.services]
+    changes += sum(changed for _service, changed in services)
+    shelter = next((s for s, _changed in services if s.category in SHELTER_CATEGORIES), None)
+    for beds in spec.beds:
+        # Counts belong to the shelter once created: a second load never resets them.
+        if not Capacity.objects.filter(location=location, population=beds.population).exists():
+            capacity_create(
+                location=location, population=beds.population, total=beds.total,
+                occupied=beds.occupied, service=shelter, source=Capacity.Source.IMPORT,
+            )  # fmt: skip
+            changes += 1
     return location, changes
 
 
-def _load_service(org: Organization, location: Location, spec: DemoService) -> int:
+def _load_service(org: Organization, location: Location, spec: DemoService) -> tuple[Service, int]:
     key = (org.name, location.name, spec.name)
     service, changed = _upsert(
         Service,
@@ -634,7 +662,7 @@ def _load_service(org: Organization, location: Location, spec: DemoService) -> i
         changes += _upsert(
             Language, demo_code("language", *key, iso), {"service": service, "iso_code": iso}
         )[1]
-    return changes
+    return service, changes
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.beds import free_bed_condition
 from directory.hours import open_at_condition
 from directory.languages import COMMON_LANGUAGES
 from directory.models import (
@@ -207,6 +208,7 @@ class LocationSearchFilter(django_filters.FilterSet):
     accepts_police_referrals = StrictBooleanFilter(
         method="filter_nothing", label=_("Accepts police referrals")
     )
+    has_beds = StrictBooleanFilter(method="filter_has_beds", label=_("A bed free now"))
 
     class Meta:
         model = Location
@@ -297,6 +299,17 @@ class LocationSearchFilter(django_filters.FilterSet):
         bit = choice_bits(AccessibilityFeature, [value])
         queryset = queryset.alias(has_feature=F("search_accessibility").bitand(bit))
         return queryset.filter(has_feature__gt=0)
+
+    def filter_has_beds(
+        self, queryset: QuerySet[Location], name: str, value: bool | None
+    ) -> QuerySet[Location]:
+        """A bed free now for the population asked for (any, if none), counted recently
+        enough to trust. Who may ask is decided before: see location_search."""
+        if not value:
+            return queryset
+        population = self.form.cleaned_data.get("population") or None
+        condition = free_bed_condition(at=timezone.now(), population=population)
+        return queryset.filter(search_has_beds=True).filter(condition)
 
     def filter_open_now(
         self, queryset: QuerySet[Location], name: str, value: bool | None

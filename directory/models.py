@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.languages import language_name
@@ -307,6 +309,7 @@ class Location(Timestamped):
     search_always_open = models.BooleanField(default=False, editable=False)
     search_closures = models.BooleanField(default=False, editable=False)
     search_offers = models.TextField(blank=True, editable=False)
+    search_has_beds = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -319,7 +322,7 @@ class Location(Timestamped):
                     "search_latitude", "search_longitude", "ux", "uy", "uz", "search_listed",
                     "confidential", "search_categories", "search_populations",
                     "search_accessibility", "search_police", "search_always_open",
-                    "search_closures", "time_zone", "search_languages",
+                    "search_closures", "search_has_beds", "time_zone", "search_languages",
                 ],
                 include=["id"],
                 name="location_search",
@@ -722,3 +725,136 @@ class Attribute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.link_entity}:{self.taxonomy_term}"
+
+
+class Capacity(Timestamped):
+    """Beds for one population at one location (HSDS ``service_capacity`` with unit "bed").
+
+    The shelter sets ``total`` and ``occupied``; ``held`` counts the active holds and moves
+    only with them (directory.services). Free beds = total − occupied − held, never stored on
+    its own, and the database refuses any row where that would be negative.
+    """
+
+    class Status(models.TextChoices):
+        ACCEPTING = "accepting", _("Accepting referrals")
+        WAITLIST = "waitlist", _("Waitlist")
+        NOT_ACCEPTING = "not_accepting", _("Not accepting referrals")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Web page")
+        API = "api", _("API")
+        IMPORT = "import", _("Import")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="capacities")
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="capacities"
+    )
+    population = models.CharField(max_length=32, choices=Population.choices)
+    total = models.PositiveIntegerField(default=0)
+    occupied = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACCEPTING)
+    counted_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the shelter last confirmed these numbers.")
+    )
+
+    class Meta:
+        verbose_name_plural = _("capacities")
+        ordering = ["location", "population"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "population"], name="capacity_unique"),
+            models.CheckConstraint(
+                name="capacity_occupied_within_total",
+                condition=Q(occupied__lte=models.F("total")),
+            ),
+            models.CheckConstraint(
+                name="capacity_available_not_negative",
+                condition=Q(total__gte=models.F("occupied") + models.F("held")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location} — {self.get_population_display()}"
+
+    @property
+    def available(self) -> int:
+        return self.total - self.occupied - self.held
+
+
+class CapacitySnapshot(models.Model):
+    """Every update of a capacity, appended: who, when, how, and the numbers after it."""
+
+    capacity = models.ForeignKey(Capacity, on_delete=models.CASCADE, related_name="snapshots")
+    total = models.PositiveIntegerField()
+    occupied = models.PositiveIntegerField()
+    held = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Capacity.Status.choices)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=8, choices=Capacity.Source.choices)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["capacity", "-recorded_at"], name="snapshot_by_capacity")]
+
+    def __str__(self) -> str:
+        return f"{self.capacity_id}: {self.occupied}/{self.total} at {self.recorded_at}"
+
+
+class Hold(models.Model):
+    """A bed kept for someone an officer is helping, for a short while. No survivor data.
+
+    Active until it expires (by time alone), is cancelled, or is confirmed on arrival — when
+    the bed moves into ``occupied``.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Held")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+        CONFIRMED = "confirmed", _("Arrived")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    capacity = models.ForeignKey(Capacity, on_delete=models.PROTECT, related_name="holds")
+    agency = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="holds")
+    placed_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["capacity", "expires_at"],
+                condition=Q(status="active"),
+                name="hold_active_by_capacity",
+            ),
+            models.Index(
+                fields=["expires_at"], condition=Q(status="active"), name="hold_active_by_expiry"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="hold_expires_after_it_starts",
+                condition=Q(expires_at__gt=models.F("created_at")),
+            ),
+            models.CheckConstraint(
+                name="hold_ended_when_not_active",
+                condition=Q(status="active", ended_at__isnull=True)
+                | (~Q(status="active") & Q(ended_at__isnull=False)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.code)
+
+    def is_active(self, at: datetime | None = None) -> bool:
+        at = at or timezone.now()
+        return self.status == self.Status.ACTIVE and self.expires_at > at

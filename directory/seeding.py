@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.management.color import no_style
@@ -24,6 +24,7 @@ from directory.models import (
     Accessibility,
     AccessibilityFeature,
     Address,
+    Capacity,
     Category,
     Language,
     Location,
@@ -111,7 +112,7 @@ class _Rows:
 
     MODELS: tuple[type[models.Model], ...] = (
         Organization, Location, Service, Address, Phone, Accessibility, Schedule,
-        ServiceAtLocation, ServicePopulation, Language, LocationCard,
+        ServiceAtLocation, ServicePopulation, Language, LocationCard, Capacity,
     )  # fmt: skip
 
     def __init__(self, next_ids: dict[type[models.Model], int]) -> None:
@@ -213,7 +214,7 @@ def _reset_sequences() -> None:
 
 
 def _location(rng: random.Random, sampler: PopulationSampler, org: tuple[int, uuid.UUID, str],
-              rows: _Rows, today: date, url: str) -> None:  # fmt: skip
+              rows: _Rows, today: date, url: str, now: datetime) -> None:  # fmt: skip
     org_id, org_code, org_name = org
     place = sampler.place()
     categories = _weighted(rng, CATEGORY_WEIGHTS, rng.choice((1, 1, 2, 2, 3)))
@@ -291,7 +292,20 @@ def _location(rng: random.Random, sampler: PopulationSampler, org: tuple[int, uu
         ],
         exceptions=[],
     )  # fmt: skip
-    location_row.update(index_values(card=card, placed=True))
+    # Shelters count beds for one or two of the groups they serve, updated some time today.
+    shelter_service = next(
+        ((pk, entry) for _name, pk, entry in services if entry["category"] in SHELTERS), None
+    )
+    if shelter_service is not None:
+        service_pk, entry = shelter_service
+        for population in rng.sample(entry["populations"], min(2, len(entry["populations"]))):
+            total = rng.randint(2, 30)
+            rows.add(
+                Capacity, code=_uuid(rng), location_id=location, service_id=service_pk,
+                population=population, total=total, occupied=rng.randint(total // 2, total),
+                counted_at=now - timedelta(minutes=rng.randint(0, 30 * 60)),
+            )  # fmt: skip
+    location_row.update(index_values(card=card, placed=True, has_beds=shelter_service is not None))
     rows.add_card(location, card)
 
 
@@ -305,6 +319,7 @@ def directory_seed(*, locations: int, seed: int, progress: Callable[[int], None]
     with transaction.atomic():
         next_ids = _next_ids()
     url = card_url_template()
+    now = timezone.now()
     while made < locations:
         size = min(BATCH, locations - made)
         rows = _Rows(next_ids)
@@ -315,7 +330,7 @@ def directory_seed(*, locations: int, seed: int, progress: Callable[[int], None]
             org = rows.add(Organization, code=org_code, name=name,
                            kind=Organization.Kind.PROVIDER)  # fmt: skip
             for _ in range(min(rng.choice((1, 1, 2, 3)), size - in_batch)):
-                _location(rng, sampler, (org, org_code, name), rows, today, url)
+                _location(rng, sampler, (org, org_code, name), rows, today, url, now)
                 in_batch += 1
         with transaction.atomic():
             rows.write()

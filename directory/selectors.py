@@ -14,17 +14,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, Q, QuerySet, Window
 from django.forms import Form
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from directory.beds import beds_for_locations
 from directory.filters import LocationSearchFilter
 from directory.hours import card_open_at
-from directory.models import Address, Location, LocationCard, Membership
+from directory.models import (
+    Address,
+    Capacity,
+    Hold,
+    Location,
+    LocationCard,
+    Membership,
+    Organization,
+)
 from directory.services import ADDRESS_CARD_FIELDS
 
 
@@ -52,15 +61,24 @@ class SearchInvalid(Exception):
         return "invalid"
 
 
-def location_search(*, filters: Mapping[str, Any]) -> QuerySet[Location]:
+class BedsForMembersOnly(Exception):
+    """Someone who may not see bed counts asked to filter by them."""
+
+
+def location_search(
+    *, filters: Mapping[str, Any], can_see_beds: bool = False
+) -> QuerySet[Location]:
     """Listed locations near a place that match the filters, nearest first.
 
     Raises :class:`SearchInvalid` for input that cannot be searched (unknown ZIP, radius out
-    of range, unknown category…). Each row is annotated with ``distance_mi`` as shown.
+    of range, unknown category…) and :class:`BedsForMembersOnly` when the public asks for
+    free beds. Each row is annotated with ``distance_mi`` as shown.
     """
     filterset = LocationSearchFilter(data=filters, queryset=Location.objects.all())
     if not filterset.is_valid():
         raise SearchInvalid(filterset.form)
+    if filterset.form.cleaned_data.get("has_beds") and not can_see_beds:
+        raise BedsForMembersOnly
     return filterset.qs
 
 
@@ -140,15 +158,18 @@ def present(
     hits: Sequence[SearchHit],
     *,
     viewer_organization_ids: Collection[int] = frozenset(),
+    show_beds: bool = False,
     at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Search results as the API returns them (and the pages render them).
 
     A confidential location's card already lacks its street address and position; members
     of the owning organisation get them back. Its distance was measured from a coarse cell
-    and is shown in whole miles, flagged approximate.
+    and is shown in whole miles, flagged approximate. Bed counts only with ``show_beds``
+    (members and integrations); for everyone else ``beds`` is null.
     """
     at = at or timezone.now()
+    beds = beds_for_locations([hit.pk for hit in hits], at=at) if show_beds else {}
     cards = {hit.pk: _public(hit.card) for hit in hits}
     mine = {
         hit.pk: cards[hit.pk]
@@ -162,6 +183,7 @@ def present(
             "distance_mi": hit.distance_mi,
             "distance_approximate": hit.card["confidential"],
             "open_now": card_open_at(hit.card, at),
+            "beds": [bed.as_dict() for bed in beds.get(hit.pk, [])] if show_beds else None,
             "location": cards[hit.pk],
         }
         for hit in hits
@@ -218,4 +240,129 @@ def member_get_for_admin(*, admin: Membership, code: uuid.UUID | str) -> Members
             organization=admin.organization, code=code
         )
     except (Membership.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+# --- Beds -----------------------------------------------------------------------------------
+
+
+def can_see_beds(user: Any) -> bool:
+    """Members of the network (both factors done) and integrations allowed to read the
+    directory see bed counts; the public never does."""
+    scopes = getattr(user, "scopes", None)
+    if scopes is not None:
+        return "directory:read" in scopes
+    return memberships_for(user).exists()
+
+
+def _scopes(user: Any) -> frozenset[str] | None:
+    """An integration's scopes; None for a person."""
+    scopes = getattr(user, "scopes", None)
+    return frozenset(scopes) if scopes is not None else None
+
+
+def acting_for(
+    user: Any, organization: Organization, *, roles: Collection[str], scope: str
+) -> Membership | None:
+    """May this caller act for the organisation? A person needs one of ``roles`` in it, an
+    integration's token needs ``scope``; otherwise 403 (they can already see the object).
+    Returns the person's membership, or None for a token."""
+    scopes = _scopes(user)
+    if scopes is not None:
+        if scope in scopes and user.organization.pk == organization.pk:
+            return None
+        raise PermissionDenied
+    membership = memberships_for(user).filter(organization=organization).first()
+    if membership is None or membership.role not in roles:
+        raise PermissionDenied
+    return membership
+
+
+def can_place_holds(user: Any) -> bool:
+    scopes = _scopes(user)
+    if scopes is not None:
+        return "holds:write" in scopes and user.organization.kind == Organization.Kind.AGENCY
+    return memberships_for(user).filter(organization__kind=Organization.Kind.AGENCY).exists()
+
+
+def hold_agency_for(user: Any, agency_code: str | None = None) -> Organization:
+    """The agency a new hold is placed for: the token's, or the person's (they name it if
+    they belong to several). Not allowed to hold beds at all is a 403."""
+    if _scopes(user) is not None:
+        if not can_place_holds(user):
+            raise PermissionDenied
+        return user.organization
+    agencies = [
+        m.organization
+        for m in memberships_for(user).filter(organization__kind=Organization.Kind.AGENCY)
+    ]
+    if agency_code:
+        agencies = [a for a in agencies if str(a.code) == str(agency_code)]
+    if not agencies:
+        raise PermissionDenied
+    return agencies[0]
+
+
+def capacity_get_for_principal(*, user: Any, code: uuid.UUID | str) -> Capacity:
+    """A capacity of the caller's own organisation (person or token); else a 404."""
+    try:
+        return Capacity.objects.select_related("location__organization").get(
+            code=code, location__organization_id__in=viewer_organization_ids(user)
+        )
+    except (Capacity.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
+def hold_get_for_principal(*, user: Any, code: uuid.UUID | str) -> Hold:
+    """A hold the caller's agency placed, or one on the caller's own shelter; else a 404."""
+    organizations = viewer_organization_ids(user)
+    hold = (
+        Hold.objects.select_related("capacity__location__organization", "agency")
+        .filter(code=code)
+        .filter(
+            Q(agency_id__in=organizations)
+            | Q(capacity__location__organization_id__in=organizations)
+        )
+        .first()
+    )
+    if hold is None:
+        raise Http404
+    return hold
+
+
+def holds_for(user: Any) -> QuerySet[Hold]:
+    """Holds the caller's agencies placed and holds on the caller's shelters, newest first."""
+    organizations = viewer_organization_ids(user)
+    return (
+        Hold.objects.select_related("capacity__location__organization", "agency")
+        .filter(
+            Q(agency_id__in=organizations)
+            | Q(capacity__location__organization_id__in=organizations)
+        )
+        .order_by("-created_at")
+    )
+
+
+def shelter_capacities(user: Any) -> QuerySet[Capacity]:
+    """Every capacity of the shelters the user counts beds for (caseworkers and admins)."""
+    organizations = (
+        memberships_for(user)
+        .filter(organization__kind=Organization.Kind.PROVIDER)
+        .values("organization_id")
+    )
+    return (
+        Capacity.objects.filter(location__organization_id__in=organizations)
+        .select_related("location__organization")
+        .order_by("location__name", "population")
+    )
+
+
+def capacity_for_hold(*, location_code: uuid.UUID | str, population: str) -> Capacity:
+    """The capacity an officer asks to hold a bed in: any listed location's (they are found
+    through search); a location without beds for that population is a 404."""
+    try:
+        return Capacity.objects.select_related("location__organization").get(
+            location__code=location_code, location__search_listed=True, population=population
+        )
+    except (Capacity.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None

@@ -10,23 +10,30 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from directory.models import (
     WEEKDAY_FIELDS,
     Accessibility,
     AccessibilityFeature,
     Address,
+    Capacity,
+    CapacitySnapshot,
     Category,
+    Hold,
     Language,
     Location,
     LocationCard,
+    Membership,
+    Organization,
     Phone,
     Population,
     Schedule,
@@ -101,7 +108,7 @@ def location_place(
 INDEX_FIELDS = [
     "search_listed", "search_categories", "search_populations", "search_accessibility",
     "search_languages", "search_police", "search_always_open", "search_closures",
-    "search_offers",
+    "search_offers", "search_has_beds",
 ]  # fmt: skip
 MAX_LANGUAGE_LIST = Location._meta.get_field("search_languages").max_length or 255
 CARD_VERSION = 1
@@ -172,7 +179,7 @@ def location_card(
     }
 
 
-def index_values(*, card: dict[str, Any], placed: bool) -> dict[str, Any]:
+def index_values(*, card: dict[str, Any], placed: bool, has_beds: bool = False) -> dict[str, Any]:
     """The coded search columns, derived from a card.
 
     A location is listed when it is placed on the map and has at least one active service;
@@ -199,6 +206,7 @@ def index_values(*, card: dict[str, Any], placed: bool) -> dict[str, Any]:
         "search_always_open": always_open,
         "search_closures": bool(card["exceptions"]),
         "search_offers": _offers(services),
+        "search_has_beds": has_beds,
     }
 
 
@@ -339,6 +347,9 @@ def _refresh_chunk(ids: list[int]) -> int:
             "ux", "organization__code", "organization__name", *INDEX_FIELDS,
         )
     )  # fmt: skip
+    with_beds = set(
+        Capacity.objects.filter(location_id__in=ids).values_list("location_id", flat=True)
+    )
     url = card_url_template()
     stored = dict(
         LocationCard.objects.filter(location_id__in=ids).values_list("location_id", "body")
@@ -366,7 +377,9 @@ def _refresh_chunk(ids: list[int]) -> int:
             hours=hours[location.pk],
             exceptions=exceptions[location.pk],
         )
-        values = index_values(card=card, placed=location.ux is not None)
+        values = index_values(
+            card=card, placed=location.ux is not None, has_beds=location.pk in with_beds
+        )
         card_changed = stored.get(location.pk) != card
         index_changed = any(getattr(location, name) != value for name, value in values.items())
         if card_changed:
@@ -402,3 +415,191 @@ def _write_index(locations: list[Location]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+# --- Beds and holds -------------------------------------------------------------------------
+#
+# Every write locks the capacity row first (SELECT … FOR UPDATE on PostgreSQL; SQLite takes
+# its write lock at BEGIN), marks its overdue holds expired, and only then looks at the
+# numbers. Two officers racing for the last bed queue on that lock: one gets it, the other is
+# told no bed is free. The database's CHECK (total ≥ occupied + held) stands behind it all.
+
+ERROR_NO_BED = _(
+    "No bed is free for this group right now. Call the intake line: beds open up as people move on."
+)
+ERROR_NOT_ACCEPTING = _("This shelter is not taking referrals for this group right now.")
+ERROR_TOTAL_BELOW_IN_USE = _(
+    "The total can't be lower than the beds in use: %(occupied)d occupied and %(held)d held "
+    "for people on their way. Confirm or cancel those holds first."
+)
+ERROR_OCCUPIED_ABOVE_TOTAL = _(
+    "Occupied can't be more than the beds free for it: %(room)d (the total, less %(held)d held)."
+)
+ERROR_HOLD_ENDED = _("This hold has already ended: %(status)s.")
+
+
+class BedConflict(Exception):
+    """The request is sound but the beds are not there (or no longer there)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def _locked_capacity(capacity: Capacity) -> Capacity:
+    return Capacity.objects.select_for_update().get(pk=capacity.pk)
+
+
+def _expire_due(capacity: Capacity, now: datetime) -> int:
+    """Mark the locked capacity's overdue holds expired and give their beds back."""
+    due = Hold.objects.filter(capacity=capacity, status=Hold.Status.ACTIVE, expires_at__lte=now)
+    count = due.update(status=Hold.Status.EXPIRED, ended_at=now)
+    if count:
+        capacity.held -= count
+        capacity.save(update_fields=["held", "updated_at"])
+    return count
+
+
+@transaction.atomic
+def capacity_update(
+    *,
+    capacity: Capacity,
+    total: int | None = None,
+    occupied: int | None = None,
+    status: str | None = None,
+    by: Membership | None,
+    source: str,
+) -> Capacity:
+    """The shelter's own numbers. Holds are never wiped: beds held for people on their way
+    stay held, and a total below what is in use is refused with the reason."""
+    now = timezone.now()
+    capacity = _locked_capacity(capacity)
+    _expire_due(capacity, now)
+    new_total = capacity.total if total is None else total
+    new_occupied = capacity.occupied if occupied is None else occupied
+    if new_occupied + capacity.held > new_total and total is not None:
+        raise BedConflict(
+            ERROR_TOTAL_BELOW_IN_USE % {"occupied": new_occupied, "held": capacity.held},
+            "total_below_in_use",
+        )
+    if new_occupied + capacity.held > new_total:
+        raise BedConflict(
+            ERROR_OCCUPIED_ABOVE_TOTAL % {"room": new_total - capacity.held, "held": capacity.held},
+            "occupied_above_total",
+        )
+    capacity.total, capacity.occupied = new_total, new_occupied
+    if status is not None:
+        capacity.status = status
+    capacity.counted_at = now
+    capacity.full_clean()
+    capacity.save()
+    CapacitySnapshot.objects.create(
+        capacity=capacity,
+        total=capacity.total,
+        occupied=capacity.occupied,
+        held=capacity.held,
+        status=capacity.status,
+        recorded_at=now,
+        recorded_by=by,
+        source=source,
+    )
+    return capacity
+
+
+@transaction.atomic
+def hold_place(*, capacity: Capacity, agency: Organization, placed_by: Membership | None) -> Hold:
+    """Keep one free bed for someone an officer is helping, for the network's hold time."""
+    now = timezone.now()
+    capacity = _locked_capacity(capacity)
+    _expire_due(capacity, now)
+    if capacity.status != Capacity.Status.ACCEPTING:
+        raise BedConflict(str(ERROR_NOT_ACCEPTING), "not_accepting")
+    if capacity.available < 1:
+        raise BedConflict(str(ERROR_NO_BED), "no_bed")
+    capacity.held += 1
+    capacity.save(update_fields=["held", "updated_at"])
+    return Hold.objects.create(
+        capacity=capacity,
+        agency=agency,
+        placed_by=placed_by,
+        created_at=now,
+        expires_at=now + timedelta(minutes=settings.HAVEN_HOLD_MINUTES),
+    )
+
+
+def _end_hold(hold: Hold, status: str, *, occupy: bool) -> Hold:
+    now = timezone.now()
+    capacity = _locked_capacity(hold.capacity)
+    _expire_due(capacity, now)
+    hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    if hold.status != Hold.Status.ACTIVE:
+        raise BedConflict(
+            ERROR_HOLD_ENDED % {"status": hold.get_status_display().lower()}, "hold_ended"
+        )
+    hold.status, hold.ended_at = status, now
+    hold.save(update_fields=["status", "ended_at"])
+    capacity.held -= 1
+    if occupy:
+        capacity.occupied += 1
+    capacity.save(update_fields=["held", "occupied", "updated_at"])
+    hold.capacity = capacity
+    return hold
+
+
+@transaction.atomic
+def hold_cancel(*, hold: Hold) -> Hold:
+    """The bed is not needed after all: it is free again at once."""
+    return _end_hold(hold, Hold.Status.CANCELLED, occupy=False)
+
+
+@transaction.atomic
+def hold_confirm(*, hold: Hold) -> Hold:
+    """The person arrived: the held bed becomes an occupied one (free beds unchanged)."""
+    return _end_hold(hold, Hold.Status.CONFIRMED, occupy=True)
+
+
+def holds_sweep() -> int:
+    """Mark every overdue hold expired (they stopped counting when they expired; this keeps
+    the records and counters tidy). Run by ``manage.py sweep_holds`` or the task worker."""
+    now = timezone.now()
+    swept = 0
+    capacity_ids = set(
+        Hold.objects.filter(status=Hold.Status.ACTIVE, expires_at__lte=now).values_list(
+            "capacity_id", flat=True
+        )
+    )
+    for capacity in Capacity.objects.filter(pk__in=capacity_ids):
+        with transaction.atomic():
+            swept += _expire_due(_locked_capacity(capacity), now)
+    return swept
+
+
+@transaction.atomic
+def capacity_create(
+    *,
+    location: Location,
+    population: str,
+    total: int,
+    occupied: int = 0,
+    service: Service | None = None,
+    by: Membership | None = None,
+    source: str = Capacity.Source.WEB,
+) -> Capacity:
+    """Start counting beds for one population at a location."""
+    now = timezone.now()
+    capacity = Capacity(
+        location=location,
+        service=service,
+        population=population,
+        total=total,
+        occupied=occupied,
+        counted_at=now,
+    )
+    capacity.full_clean()
+    capacity.save()
+    CapacitySnapshot.objects.create(
+        capacity=capacity, total=total, occupied=occupied, held=0, status=capacity.status,
+        recorded_at=now, recorded_by=by, source=source,
+    )  # fmt: skip
+    location_index_refresh(location_ids=[location.pk])
+    return capacity

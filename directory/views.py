@@ -2,46 +2,78 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import InvalidPage
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
+from directory.beds import beds_for_locations
 from directory.filters import LocationSearchFilter
 from directory.languages import language_name
 from directory.models import (
     WEEKDAY_FIELDS,
     WEEKDAY_LABELS,
     AccessibilityFeature,
+    Capacity,
     Category,
+    Hold,
+    Membership,
     Phone,
     Population,
 )
 from directory.selectors import (
+    BedsForMembersOnly,
     SearchInvalid,
     SearchPaginator,
+    acting_for,
+    can_place_holds,
+    can_see_beds,
+    capacity_for_hold,
+    capacity_get_for_principal,
+    hold_agency_for,
+    hold_get_for_principal,
+    holds_for,
     location_get_public,
     location_search,
     present,
+    shelter_capacities,
+    user_is_verified,
     viewer_organization_ids,
+)
+from directory.services import (
+    BedConflict,
+    capacity_update,
+    hold_cancel,
+    hold_confirm,
+    hold_place,
 )
 
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
+    beds = can_see_beds(request.user)
     if "near" not in request.GET:
-        return render(request, "directory/search.html", {"form": LocationSearchFilter().form})
+        context = {"form": LocationSearchFilter().form, "show_beds": beds}
+        return render(request, "directory/search.html", context)
     try:
-        locations = location_search(filters=request.GET)
+        locations = location_search(filters=request.GET, can_see_beds=beds)
     except SearchInvalid as invalid:
-        return render(request, "directory/search.html", {"form": invalid.form}, status=400)
+        context = {"form": invalid.form, "show_beds": beds}
+        return render(request, "directory/search.html", context, status=400)
+    except BedsForMembersOnly:
+        return _to_sign_in(request)
     paginator = SearchPaginator(locations, settings.HAVEN_SEARCH_PAGE_SIZE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
@@ -57,9 +89,12 @@ def search(request: HttpRequest) -> HttpResponse:
             for result in present(
                 list(page.object_list),
                 viewer_organization_ids=viewer_organization_ids(request.user),
+                show_beds=beds,
             )
         ],
         "query": query.urlencode(),
+        "show_beds": beds,
+        "can_hold": can_place_holds(request.user),
     }
     return render(request, "directory/search.html", context)
 
@@ -67,8 +102,18 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_safe
 def location_detail(request: HttpRequest, code: str) -> HttpResponse:
     viewers = viewer_organization_ids(request.user)
-    (result,) = present([location_get_public(code=code)], viewer_organization_ids=viewers)
-    return render(request, "directory/location.html", {"result": _readable(result)})
+    beds = can_see_beds(request.user)
+    (result,) = present(
+        [location_get_public(code=code)], viewer_organization_ids=viewers, show_beds=beds
+    )
+    context = {"result": _readable(result), "can_hold": can_place_holds(request.user)}
+    return render(request, "directory/location.html", context)
+
+
+def _to_sign_in(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect(
+        reverse("accounts:sign-in") + "?" + urlencode({"next": request.get_full_path()})
+    )
 
 
 def _readable(result: dict[str, Any]) -> dict[str, Any]:
@@ -89,6 +134,8 @@ def _readable(result: dict[str, Any]) -> dict[str, Any]:
     ]
     card["accessibility_labels"] = [AccessibilityFeature(a).label for a in card["accessibility"]]
     card["hours_lines"] = [_hours_line(hours) for hours in card["hours"]]
+    if result.get("beds") is not None:
+        result = {**result, "beds": [_readable_bed(bed) for bed in result["beds"]]}
     today = timezone.localdate().isoformat()
     card["closure_lines"] = [
         _closure_line(exception)
@@ -103,6 +150,15 @@ def _readable(result: dict[str, Any]) -> dict[str, Any]:
             f"{card['latitude']:.6f}%2C{card['longitude']:.6f}"
         )
     return {**result, "location": card}
+
+
+def _readable_bed(bed: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **bed,
+        "population_label": Population(bed["population"]).label,
+        "status_label": Capacity.Status(bed["status"]).label,
+        "known": bed["available"] is not None,
+    }
 
 
 def _tel(phone: dict[str, Any]) -> str:
@@ -143,3 +199,159 @@ def _hours_line(hours: dict[str, Any]) -> str:
     if hours["opens_at"] is None:
         return _("%(days)s: open all day") % {"days": when}
     return f"{when}: {hours['opens_at']}–{hours['closes_at']}"
+
+
+# --- Beds and holds -------------------------------------------------------------------------
+
+SHELTER_ROLES = (Membership.Role.CASEWORKER, Membership.Role.ORG_ADMIN)
+AGENCY_ROLES = (Membership.Role.OFFICER, Membership.Role.ORG_ADMIN)
+ADJUSTMENTS = {"occupied:-1", "occupied:+1", "total:-1", "total:+1"}
+
+
+def _members_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Both factors done, or off to sign in (the accounts app's decorator, without
+    importing it: directory comes first)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not user_is_verified(request.user):
+            return _to_sign_in(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_POST
+@_members_only
+def hold_place_view(request: HttpRequest) -> HttpResponse:
+    agency = hold_agency_for(request.user, request.POST.get("agency") or None)
+    placed_by = acting_for(request.user, agency, roles=AGENCY_ROLES, scope="holds:write")
+    capacity = capacity_for_hold(
+        location_code=request.POST.get("location", ""),
+        population=request.POST.get("population", ""),
+    )
+    try:
+        hold = hold_place(capacity=capacity, agency=agency, placed_by=placed_by)
+    except BedConflict as error:
+        messages.error(request, error.message)
+        return redirect(capacity.location.get_absolute_url())
+    return redirect("directory:hold", code=hold.code)
+
+
+@require_safe
+@_members_only
+def hold_detail(request: HttpRequest, code: str) -> HttpResponse:
+    hold = hold_get_for_principal(user=request.user, code=code)
+    mine = viewer_organization_ids(request.user)
+    context = {
+        "hold": hold,
+        "active": hold.is_active(),
+        "agency_side": hold.agency_id in mine,
+        "shelter_side": hold.capacity.location.organization_id in mine,
+    }
+    return render(request, "directory/hold.html", context)
+
+
+@require_POST
+@_members_only
+def hold_cancel_view(request: HttpRequest, code: str) -> HttpResponse:
+    hold = hold_get_for_principal(user=request.user, code=code)
+    if hold.agency_id in viewer_organization_ids(request.user):
+        acting_for(request.user, hold.agency, roles=AGENCY_ROLES, scope="holds:write")
+    else:
+        acting_for(
+            request.user,
+            hold.capacity.location.organization,
+            roles=SHELTER_ROLES,
+            scope="capacity:write",
+        )
+    return _end_hold(request, hold, hold_cancel, _("Hold cancelled; the bed is free again."))
+
+
+@require_POST
+@_members_only
+def hold_confirm_view(request: HttpRequest, code: str) -> HttpResponse:
+    hold = hold_get_for_principal(user=request.user, code=code)
+    acting_for(
+        request.user,
+        hold.capacity.location.organization,
+        roles=SHELTER_ROLES,
+        scope="capacity:write",
+    )
+    done = _("Arrival confirmed; the bed is now occupied.")
+    return _end_hold(request, hold, hold_confirm, done)
+
+
+def _end_hold(
+    request: HttpRequest, hold: Hold, action: Callable[..., Hold], done: str
+) -> HttpResponse:
+    try:
+        action(hold=hold)
+    except BedConflict as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("directory:hold", code=hold.code)
+
+
+@require_safe
+@_members_only
+def holds_list(request: HttpRequest) -> HttpResponse:
+    holds = list(holds_for(request.user)[:100])
+    now = timezone.now()
+    context = {
+        "active": [h for h in holds if h.is_active(now)],
+        "ended": [h for h in holds if not h.is_active(now)],
+    }
+    return render(request, "directory/holds.html", context)
+
+
+@require_safe
+@_members_only
+def beds_page(request: HttpRequest) -> HttpResponse:
+    capacities = list(shelter_capacities(request.user))
+    counts = beds_for_locations({c.location_id for c in capacities}, at=timezone.now())
+    by_code = {bed.code: bed for beds in counts.values() for bed in beds}
+    rows = [(capacity, by_code[str(capacity.code)]) for capacity in capacities]
+    holds = [h for h in holds_for(request.user) if h.is_active() and h.capacity in capacities]
+    context = {"rows": rows, "holds": holds, "statuses": Capacity.Status.choices}
+    return render(request, "directory/beds.html", context)
+
+
+@require_POST
+@_members_only
+def beds_update(request: HttpRequest, code: str) -> HttpResponse:
+    """One tap, one change: − / + on occupied or total, a new status, or "still right"."""
+    capacity = capacity_get_for_principal(user=request.user, code=code)
+    by = acting_for(
+        request.user,
+        capacity.location.organization,
+        roles=SHELTER_ROLES,
+        scope="capacity:write",
+    )
+    change: dict[str, Any] = {}
+    adjust = request.POST.get("adjust", "")
+    if adjust in ADJUSTMENTS:
+        field, step = adjust.split(":")
+        change[field] = max(0, getattr(capacity, field) + int(step))
+    elif request.POST.get("status") in Capacity.Status.values:
+        change["status"] = request.POST["status"]
+    elif "confirm" not in request.POST:
+        messages.error(request, _("Nothing to change. Use − or +, or confirm the counts."))
+        return _beds_redirect(status=400)
+    try:
+        capacity_update(capacity=capacity, by=by, source=Capacity.Source.WEB, **change)
+    except BedConflict as error:
+        messages.error(request, error.message)
+        return _beds_redirect(status=409)
+    messages.success(request, _("Saved. Thank you — officers see it now."))
+    return _beds_redirect()
+
+
+def _beds_redirect(status: int = 302) -> HttpResponse:
+    response = redirect("directory:beds")
+    if status != 302:
+        # Post/redirect/get still; the status tells scripts and tests it did not save.
+        response.status_code = 303
+        response["X-Haven-Outcome"] = str(status)
+    return response

@@ -166,3 +166,16 @@ def current_code(device: TOTPDevice, offset_steps: int = 0) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = totp.time + offset_steps * device.step
     return f"{totp.token():0{device.digits}d}"
+
+
+def shelter_with_beds(organization: Any, *, total: int = 3, occupied: int = 0,
+                      population: str = "women", **location: Any) -> Any:  # fmt: skip
+    """A listed shelter location of ``organization`` counting beds for one population."""
+    from directory.services import capacity_create
+
+    place = listed_location(organization=organization, **location)
+    service = place.at_locations.get().service
+    ServicePopulation.objects.create(service=service, population=population)
+    return capacity_create(
+        location=place, population=population, total=total, occupied=occupied, service=service
+    )

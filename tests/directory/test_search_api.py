@@ -175,7 +175,8 @@ def test_inactive_services_and_unplaced_locations_are_not_listed(api_client, db)
 
 def test_a_result_has_the_documented_shape(api_client, demo):
     result = api_client.get(URL, {"near": "75201", "q": "legal"}).json()["results"][0]
-    assert set(result) == {"distance_mi", "distance_approximate", "open_now", "location"}
+    assert set(result) == {"distance_mi", "distance_approximate", "open_now", "beds", "location"}
+    assert result["beds"] is None  # never for the public
     location = result["location"]
     assert {
         "id",

@@ -1,0 +1,91 @@
+"""``Idempotency-Key`` for API POSTs that create things (a retried request does it once)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from idempotency.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+KEEP_FOR = timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+
+
+class KeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = _("This Idempotency-Key was already used for a different request.")
+    default_code = "idempotency_key_reused"
+
+
+class KeyInFlight(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("A request with this Idempotency-Key is still being handled; retry soon.")
+    default_code = "idempotency_key_in_flight"
+
+
+def _principal(request: Request) -> str:
+    return str(request.user) if not hasattr(request.user, "code") else f"user:{request.user.code}"
+
+
+def _digest(request: Request) -> str:
+    body = json.dumps(request.data, sort_keys=True, default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Wrap an APIView's ``post``: the first answer to a key is kept for 24 hours (what it did
+    and the answer commit together) and given again to any retry with the same body."""
+
+    @functools.wraps(view)
+    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(self, request, *args, **kwargs)
+        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+            raise exceptions.ValidationError(
+                {HEADER: [_("Use 1 to 255 characters, such as a UUID.")]}
+            )
+        principal, digest = _principal(request), _digest(request)
+        kept = IdempotencyKey.objects.filter(
+            principal=principal, key=key, created_at__gte=timezone.now() - KEEP_FOR
+        ).first()
+        if kept is not None:
+            if kept.request_digest != digest:
+                raise KeyReused
+            return Response(kept.response, status=kept.status_code)
+        IdempotencyKey.objects.filter(
+            principal=principal, key=key, created_at__lt=timezone.now() - KEEP_FOR
+        ).delete()
+        try:
+            with transaction.atomic():
+                response = view(self, request, *args, **kwargs)
+                if response.status_code < 500:
+                    IdempotencyKey.objects.create(
+                        principal=principal, key=key, endpoint=request.path[:200],
+                        request_digest=digest, status_code=response.status_code,
+                        response=response.data,
+                    )  # fmt: skip
+        except IntegrityError:
+            raise KeyInFlight from None
+        return response
+
+    return wrapper
+
+
+def idempotency_keys_sweep() -> int:
+    deleted, _rows = IdempotencyKey.objects.filter(
+        created_at__lt=timezone.now() - KEEP_FOR
+    ).delete()
+    return deleted
