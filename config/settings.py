@@ -182,6 +182,8 @@ HAVEN_INVITATION_DAYS = env_int("HAVEN_INVITATION_DAYS", 3, minimum=1, maximum=3
 HAVEN_SESSION_IDLE_MINUTES = env_int("HAVEN_SESSION_IDLE_MINUTES", 30, minimum=1)
 HAVEN_SESSION_MAX_HOURS = env_int("HAVEN_SESSION_MAX_HOURS", 12, minimum=1)
 SESSION_COOKIE_AGE = HAVEN_SESSION_MAX_HOURS * 3600
+# Read from the cache (Redis in production), written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 OTP_TOTP_ISSUER = env_str("HAVEN_NETWORK_NAME", "Haven")
 # A network running a public demo may show demo accounts their current code on the sign-in

@@ -231,7 +231,8 @@ class LocationSearchApi(APIView):
         responses={200: SearchPageOutput},
     )
     def get(self, request: Request) -> Response:
-        beds = can_see_beds(request.user)
+        viewers = viewer_organization_ids(request.user)
+        beds = can_see_beds(request.user, organization_ids=viewers)
         try:
             locations = location_search(filters=request.query_params, can_see_beds=beds)
         except SearchInvalid as invalid:
@@ -244,9 +245,7 @@ class LocationSearchApi(APIView):
             raise exceptions.PermissionDenied(ERROR_BEDS_SCOPE) from None
         paginator = SearchPagination()
         page = paginator.paginate_queryset(locations, request, view=self) or []
-        results = present(
-            page, viewer_organization_ids=viewer_organization_ids(request.user), show_beds=beds
-        )
+        results = present(page, viewer_organization_ids=viewers, show_beds=beds)
         return paginator.get_paginated_response(results)
 
 

@@ -12,20 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    TextChoices,
-)
-from django.db.models.functions import Coalesce
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import BooleanField, Count, IntegerField, OuterRef, Subquery, TextChoices
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Capacity, Hold
+from directory.models import Capacity, Hold, Location
 
 
 class Freshness(TextChoices):
@@ -62,19 +54,41 @@ def active_holds(at: datetime) -> Subquery:
     return Subquery(holds, output_field=IntegerField())
 
 
-def free_bed_condition(*, at: datetime, population: str | None = None) -> Exists:
-    """Locations (OuterRef) with a bed free now, in a count recent enough to trust."""
-    trusted = at - timedelta(hours=settings.HAVEN_BEDS_TRUST_HOURS)
-    capacities = Capacity.objects.filter(
-        location=OuterRef("pk"), status=Capacity.Status.ACCEPTING, counted_at__gte=trusted
+def beds_trust_window() -> timedelta:
+    return timedelta(hours=settings.HAVEN_BEDS_TRUST_HOURS)
+
+
+def free_bed_condition(
+    *, at: datetime, population: str | None = None, using: str = DEFAULT_DB_ALIAS
+) -> RawSQL:
+    """Locations with a bed free now, in a count recent enough to trust.
+
+    ``held`` never undercounts, so a bed free by it is free and the holds are only counted
+    (by time, to the second) where it says otherwise. Plain SQL: search builds this per
+    request, and the ORM's nested subqueries cost more to compile than the database takes
+    to run them. Every value is a parameter; the names come from the models.
+    """
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    moment = connection.ops.adapt_datetimefield_value
+    capacity, hold = Capacity._meta.db_table, Hold._meta.db_table
+    for_population = "AND c.population = %s " if population else ""
+    sql = (
+        f"EXISTS (SELECT 1 FROM {quote(capacity)} c "  # noqa: S608 (model names only)
+        f"WHERE c.location_id = {quote(Location._meta.db_table)}.id AND c.status = %s "
+        f"AND c.counted_at >= %s {for_population}"
+        "AND (c.total > c.occupied + c.held OR c.total > c.occupied + ("
+        f"SELECT COUNT(*) FROM {quote(hold)} h WHERE h.capacity_id = c.id "
+        "AND h.status = %s AND h.expires_at > %s)))"
     )
-    if population:
-        capacities = capacities.filter(population=population)
-    # ``held`` never undercounts, so a bed free by it is free; otherwise count by time.
-    capacities = capacities.annotate(now_held=Coalesce(active_holds(at), 0)).filter(
-        Q(total__gt=F("occupied") + F("held")) | Q(total__gt=F("occupied") + F("now_held"))
-    )
-    return Exists(capacities)
+    params = [
+        str(Capacity.Status.ACCEPTING),
+        moment(at - beds_trust_window()),
+        *([population] if population else []),
+        str(Hold.Status.ACTIVE),
+        moment(at),
+    ]
+    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611
 
 
 @dataclass(frozen=True)
@@ -101,11 +115,12 @@ class BedCount:
 
 
 def beds_for_locations(location_ids: Collection[int], *, at: datetime) -> dict[int, list[BedCount]]:
-    rows = (
+    """Each location's bed counts at ``at``, holds counted until the moment they expire."""
+    rows = list(
         Capacity.objects.filter(location_id__in=location_ids)
-        .annotate(now_held=Coalesce(active_holds(at), 0))
         .order_by("location_id", "population")
         .values_list(
+            "pk",
             "location_id",
             "code",
             "population",
@@ -113,11 +128,25 @@ def beds_for_locations(location_ids: Collection[int], *, at: datetime) -> dict[i
             "counted_at",
             "total",
             "occupied",
-            "now_held",
+            "held",
         )
     )
+    # ``held`` never undercounts: only where it is above zero can a hold still be running.
+    maybe_held = [row[0] for row in rows if row[-1]]
+    held_now: dict[int, int] = {}
+    if maybe_held:
+        held_now = dict(
+            Hold.objects.filter(
+                capacity_id__in=maybe_held, status=Hold.Status.ACTIVE, expires_at__gt=at
+            )
+            .order_by()
+            .values("capacity_id")
+            .annotate(n=Count("pk"))
+            .values_list("capacity_id", "n")
+        )
     beds: dict[int, list[BedCount]] = {}
-    for location_id, code, population, status, counted_at, total, occupied, held in rows:
+    for pk, location_id, code, population, status, counted_at, total, occupied, _held in rows:
+        held = held_now.get(pk, 0)
         freshness = bed_freshness(counted_at, at)
         known = freshness != Freshness.UNKNOWN
         beds.setdefault(location_id, []).append(

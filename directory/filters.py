@@ -13,7 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.beds import free_bed_condition
+from directory.beds import beds_trust_window, free_bed_condition
 from directory.hours import open_at_condition
 from directory.languages import COMMON_LANGUAGES
 from directory.models import (
@@ -308,8 +308,18 @@ class LocationSearchFilter(django_filters.FilterSet):
         if not value:
             return queryset
         population = self.form.cleaned_data.get("population") or None
-        condition = free_bed_condition(at=timezone.now(), population=population)
-        return queryset.filter(search_has_beds=True).filter(condition)
+        now = timezone.now()
+        # The index's sieve first (a superset: beds not occupied, holds aside, newest count
+        # recent enough), then the capacities decide, holds counted to the second.
+        queryset = queryset.filter(
+            search_has_beds=True, search_beds_counted_at__gte=now - beds_trust_window()
+        )
+        bits = choice_bits(Population, [population]) if population else -1
+        queryset = queryset.alias(beds_open=F("search_beds_open").bitand(bits))
+        queryset = (
+            queryset.filter(beds_open__gt=0) if population else queryset.exclude(search_beds_open=0)
+        )
+        return queryset.filter(free_bed_condition(at=now, population=population, using=queryset.db))
 
     def filter_open_now(
         self, queryset: QuerySet[Location], name: str, value: bool | None

@@ -310,6 +310,10 @@ class Location(Timestamped):
     search_closures = models.BooleanField(default=False, editable=False)
     search_offers = models.TextField(blank=True, editable=False)
     search_has_beds = models.BooleanField(default=False, editable=False)
+    # Populations with a bed not occupied in a shelter taking referrals (holds aside), and the
+    # newest count: a cheap first sieve for "a bed free now", which the capacities then decide.
+    search_beds_open = models.IntegerField(default=0, editable=False)
+    search_beds_counted_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -322,7 +326,8 @@ class Location(Timestamped):
                     "search_latitude", "search_longitude", "ux", "uy", "uz", "search_listed",
                     "confidential", "search_categories", "search_populations",
                     "search_accessibility", "search_police", "search_always_open",
-                    "search_closures", "search_has_beds", "time_zone", "search_languages",
+                    "search_closures", "search_has_beds", "search_beds_open",
+                    "search_beds_counted_at", "time_zone", "search_languages",
                 ],
                 include=["id"],
                 name="location_search",
@@ -762,6 +767,14 @@ class Capacity(Timestamped):
     class Meta:
         verbose_name_plural = _("capacities")
         ordering = ["location", "population"]
+        indexes = [
+            # Answers "a bed free now" from the index alone for shelters taking referrals.
+            models.Index(
+                fields=["location", "population", "counted_at", "total", "occupied", "held"],
+                condition=Q(status="accepting"),
+                name="capacity_accepting",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["location", "population"], name="capacity_unique"),
             models.CheckConstraint(

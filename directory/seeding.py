@@ -39,6 +39,7 @@ from directory.models import (
 )
 from directory.services import (
     CardLocation,
+    CountedBeds,
     card_url_template,
     index_values,
     location_card,
@@ -296,16 +297,21 @@ def _location(rng: random.Random, sampler: PopulationSampler, org: tuple[int, uu
     shelter_service = next(
         ((pk, entry) for _name, pk, entry in services if entry["category"] in SHELTERS), None
     )
+    counted: list[CountedBeds] = []
     if shelter_service is not None:
         service_pk, entry = shelter_service
         for population in rng.sample(entry["populations"], min(2, len(entry["populations"]))):
             total = rng.randint(2, 30)
+            beds = CountedBeds(population, Capacity.Status.ACCEPTING, total,
+                               rng.randint(total // 2, total),
+                               now - timedelta(minutes=rng.randint(0, 30 * 60)))  # fmt: skip
+            counted.append(beds)
             rows.add(
                 Capacity, code=_uuid(rng), location_id=location, service_id=service_pk,
-                population=population, total=total, occupied=rng.randint(total // 2, total),
-                counted_at=now - timedelta(minutes=rng.randint(0, 30 * 60)),
+                population=population, total=beds.total, occupied=beds.occupied,
+                counted_at=beds.counted_at,
             )  # fmt: skip
-    location_row.update(index_values(card=card, placed=True, has_beds=shelter_service is not None))
+    location_row.update(index_values(card=card, placed=True, beds=counted))
     rows.add_card(location, card)
 
 

@@ -246,12 +246,15 @@ def member_get_for_admin(*, admin: Membership, code: uuid.UUID | str) -> Members
 # --- Beds -----------------------------------------------------------------------------------
 
 
-def can_see_beds(user: Any) -> bool:
+def can_see_beds(user: Any, *, organization_ids: Collection[int] | None = None) -> bool:
     """Members of the network (both factors done) and integrations allowed to read the
-    directory see bed counts; the public never does."""
+    directory see bed counts; the public never does. ``organization_ids``, the viewer's
+    from :func:`viewer_organization_ids` when the caller has them, spares a query."""
     scopes = getattr(user, "scopes", None)
     if scopes is not None:
         return "directory:read" in scopes
+    if organization_ids is not None:
+        return bool(organization_ids)
     return memberships_for(user).exists()
 
 

@@ -108,7 +108,7 @@ def location_place(
 INDEX_FIELDS = [
     "search_listed", "search_categories", "search_populations", "search_accessibility",
     "search_languages", "search_police", "search_always_open", "search_closures",
-    "search_offers", "search_has_beds",
+    "search_offers", "search_has_beds", "search_beds_open", "search_beds_counted_at",
 ]  # fmt: skip
 MAX_LANGUAGE_LIST = Location._meta.get_field("search_languages").max_length or 255
 CARD_VERSION = 1
@@ -179,7 +179,33 @@ def location_card(
     }
 
 
-def index_values(*, card: dict[str, Any], placed: bool, has_beds: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class CountedBeds:
+    population: str
+    status: str
+    total: int
+    occupied: int
+    counted_at: datetime | None
+
+
+def beds_summary(capacities: Iterable[CountedBeds]) -> dict[str, Any]:
+    """The search index's view of a location's beds: whether it counts any, which
+    populations have a bed not occupied where referrals are taken, and the newest count."""
+    capacities = list(capacities)
+    accepting = [c for c in capacities if c.status == Capacity.Status.ACCEPTING]
+    counted = [c.counted_at for c in accepting if c.counted_at is not None]
+    return {
+        "search_has_beds": bool(capacities),
+        "search_beds_open": choice_bits(
+            Population, {c.population for c in accepting if c.total > c.occupied}
+        ),
+        "search_beds_counted_at": max(counted) if counted else None,
+    }
+
+
+def index_values(
+    *, card: dict[str, Any], placed: bool, beds: Iterable[CountedBeds] = ()
+) -> dict[str, Any]:
     """The coded search columns, derived from a card.
 
     A location is listed when it is placed on the map and has at least one active service;
@@ -206,7 +232,7 @@ def index_values(*, card: dict[str, Any], placed: bool, has_beds: bool = False) 
         "search_always_open": always_open,
         "search_closures": bool(card["exceptions"]),
         "search_offers": _offers(services),
-        "search_has_beds": has_beds,
+        **beds_summary(beds),
     }
 
 
@@ -347,9 +373,11 @@ def _refresh_chunk(ids: list[int]) -> int:
             "ux", "organization__code", "organization__name", *INDEX_FIELDS,
         )
     )  # fmt: skip
-    with_beds = set(
-        Capacity.objects.filter(location_id__in=ids).values_list("location_id", flat=True)
-    )
+    beds: dict[int, list[CountedBeds]] = defaultdict(list)
+    for location_id, population, status, total, occupied, counted_at in Capacity.objects.filter(
+        location_id__in=ids
+    ).values_list("location_id", "population", "status", "total", "occupied", "counted_at"):
+        beds[location_id].append(CountedBeds(population, status, total, occupied, counted_at))
     url = card_url_template()
     stored = dict(
         LocationCard.objects.filter(location_id__in=ids).values_list("location_id", "body")
@@ -377,9 +405,7 @@ def _refresh_chunk(ids: list[int]) -> int:
             hours=hours[location.pk],
             exceptions=exceptions[location.pk],
         )
-        values = index_values(
-            card=card, placed=location.ux is not None, has_beds=location.pk in with_beds
-        )
+        values = index_values(card=card, placed=location.ux is not None, beds=beds[location.pk])
         card_changed = stored.get(location.pk) != card
         index_changed = any(getattr(location, name) != value for name, value in values.items())
         if card_changed:
@@ -450,6 +476,18 @@ def _locked_capacity(capacity: Capacity) -> Capacity:
     return Capacity.objects.select_for_update().get(pk=capacity.pk)
 
 
+def _location_beds_refresh(location_id: int) -> None:
+    """Bring the location's beds sieve in the search index up to date after a count changes
+    (holds never move it: it looks at beds not occupied, holds aside)."""
+    counted = [
+        CountedBeds(*row)
+        for row in Capacity.objects.filter(location_id=location_id).values_list(
+            "population", "status", "total", "occupied", "counted_at"
+        )
+    ]
+    Location.objects.filter(pk=location_id).update(**beds_summary(counted))
+
+
 def _expire_due(capacity: Capacity, now: datetime) -> int:
     """Mark the locked capacity's overdue holds expired and give their beds back."""
     due = Hold.objects.filter(capacity=capacity, status=Hold.Status.ACTIVE, expires_at__lte=now)
@@ -503,6 +541,7 @@ def capacity_update(
         recorded_by=by,
         source=source,
     )
+    _location_beds_refresh(capacity.location_id)
     return capacity
 
 

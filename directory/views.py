@@ -63,7 +63,8 @@ from directory.services import (
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    beds = can_see_beds(request.user)
+    viewers = viewer_organization_ids(request.user)
+    beds = can_see_beds(request.user, organization_ids=viewers)
     if "near" not in request.GET:
         context = {"form": LocationSearchFilter().form, "show_beds": beds}
         return render(request, "directory/search.html", context)
@@ -88,7 +89,7 @@ def search(request: HttpRequest) -> HttpResponse:
             _readable(result)
             for result in present(
                 list(page.object_list),
-                viewer_organization_ids=viewer_organization_ids(request.user),
+                viewer_organization_ids=viewers,
                 show_beds=beds,
             )
         ],
@@ -102,7 +103,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_safe
 def location_detail(request: HttpRequest, code: str) -> HttpResponse:
     viewers = viewer_organization_ids(request.user)
-    beds = can_see_beds(request.user)
+    beds = can_see_beds(request.user, organization_ids=viewers)
     (result,) = present(
         [location_get_public(code=code)], viewer_organization_ids=viewers, show_beds=beds
     )
