@@ -13,6 +13,7 @@ help:
 	@echo "make test   – set up and run the whole test suite (DATABASE_URL picks the database)"
 	@echo "make lint   – ruff, mypy and the migrations check"
 	@echo "make bench  – benchmarks (see docs/BENCHMARKS.md)"
+	@echo "make messages – refresh and compile the Spanish catalogue"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,12 @@ run: $(VENV)/.installed-run
 	HAVEN_ENV=development $(BIN)/python manage.py seed_demo
 	HAVEN_ENV=development $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed-test
+# axe-core for the browser tests' accessibility checks; without npm they are skipped.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the automated accessibility checks will be skipped"; fi
+
+test: $(VENV)/.installed-test node_modules/.installed
 	HAVEN_ENV=test $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
@@ -47,5 +53,11 @@ fmt: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	HAVEN_ENV=development $(BIN)/python -m bench $(BENCH_ARGS)
 
+# Translations: refresh the catalogue from the code, then compile it (both are committed).
+messages: $(VENV)/.installed-test
+	HAVEN_ENV=development $(BIN)/python manage.py makemessages -l es --add-location=file \
+		--no-wrap --ignore=.venv --ignore=var --ignore=node_modules --ignore=haven.egg-info
+	HAVEN_ENV=development $(BIN)/python manage.py compilemessages -l es --ignore=.venv
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache

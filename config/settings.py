@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "idempotency",
     "directory",
     "accounts",
+    "consent",
 ]
 
 MIDDLEWARE = [
@@ -393,3 +394,16 @@ HAVEN_GEOCODER_QUERY_OPTIONS = env_json("HAVEN_GEOCODER_QUERY_OPTIONS", {})
 HAVEN_GEOCODER_TIMEOUT = env_float("HAVEN_GEOCODER_TIMEOUT", 3.0, minimum=0.1)
 HAVEN_GEOCODER_MIN_DELAY = env_float("HAVEN_GEOCODER_MIN_DELAY", 1.0, minimum=0.0)
 HAVEN_GEOCODER_CACHE_DAYS = env_int("HAVEN_GEOCODER_CACHE_DAYS", 30, minimum=1)
+
+# Consent (DESIGN.md §6): the longest a consent may last; whether consent given only out loud,
+# with a witness, is accepted at all; how long a signing link works; the survivor portal's
+# lockouts (wrong PINs per receipt, failures per address per hour) and how long it stays open.
+HAVEN_CONSENT_MAX_DAYS = env_int("HAVEN_CONSENT_MAX_DAYS", 30, minimum=1, maximum=366)
+HAVEN_CONSENT_ALLOW_VERBAL = env_bool("HAVEN_CONSENT_ALLOW_VERBAL", False)
+HAVEN_CONSENT_LINK_MINUTES = env_int("HAVEN_CONSENT_LINK_MINUTES", 15, minimum=5, maximum=60)
+HAVEN_PORTAL_RECEIPT_LIMIT = env_int("HAVEN_PORTAL_RECEIPT_LIMIT", 5, minimum=3, maximum=20)
+HAVEN_PORTAL_LOCK_MINUTES = env_int("HAVEN_PORTAL_LOCK_MINUTES", 30, minimum=1)
+HAVEN_PORTAL_ADDRESS_LIMIT = env_int("HAVEN_PORTAL_ADDRESS_LIMIT", 20, minimum=5)
+HAVEN_PORTAL_MINUTES = env_int("HAVEN_PORTAL_MINUTES", 15, minimum=5, maximum=120)
+# Where "Leave this site now" goes: an ordinary page that gives nothing away.
+HAVEN_QUICK_EXIT_URL = env_str("HAVEN_QUICK_EXIT_URL", "https://weather.com/")

@@ -26,6 +26,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("directory.urls")),
     path("accounts/", include("accounts.urls")),
+    path("", include("consent.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

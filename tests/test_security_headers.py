@@ -20,7 +20,7 @@ CANDIDATES = {
     "content_type_id": ["1"],
     "uidb64": ["MQ"],
     "token": ["set-password"],
-    "secret": ["no-such-invitation"],
+    "secret": ["no-such-invitation", "ABCD2345"],
     "url": ["x"],
     "path": ["x"],
 }

@@ -4,29 +4,12 @@ beds, holds one, sees how long it is kept, and cancels."""
 import re
 
 import pytest
-from playwright.sync_api import Page
 
 from directory.models import Hold
-from tests.factories import (
-    PASSWORD,
-    MembershipFactory,
-    current_code,
-    shelter_with_beds,
-    totp_device,
-)
+from tests.browser.conftest import sign_in
+from tests.factories import MembershipFactory, shelter_with_beds
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Page, base: str, user) -> None:
-    device = totp_device(user)
-    page.goto(base + "/accounts/sign-in/")
-    page.get_by_label("E-mail address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label(re.compile("Code from your authenticator app")).fill(current_code(device))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/accounts/$"))
 
 
 def test_caseworker_updates_counts_then_officer_holds_and_cancels(page, browser, live_server):
