@@ -30,6 +30,7 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 run: $(VENV)/.installed-run
 	HAVEN_ENV=development $(BIN)/python manage.py migrate --noinput -v0
 	HAVEN_ENV=development $(BIN)/python manage.py seed_demo
+	HAVEN_ENV=development $(BIN)/python manage.py ensure_org_keys
 	HAVEN_ENV=development $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # axe-core for the browser tests' accessibility checks; without npm they are skipped.

@@ -80,4 +80,8 @@ def demo_accounts_load() -> list[DemoAccount]:
                 organization=organization,
                 defaults={"role": account.role or "", "is_active": True, "deactivated_at": None},
             )
+            if organization.kind == Organization.Kind.PROVIDER and not organization.intake_email:
+                organization.intake_email = "intake@demo.haven.invalid"
+                organization.on_call_email = "on-call@demo.haven.invalid"
+                organization.save(update_fields=["intake_email", "on_call_email"])
     return DEMO_ACCOUNTS

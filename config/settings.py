@@ -7,6 +7,8 @@ SQLite, console e-mail, in-process tasks) or ``test``.
 
 from __future__ import annotations
 
+import base64
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -68,12 +70,14 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     "geo",
     "audit",
     "idempotency",
     "directory",
     "accounts",
     "consent",
+    "referrals",
 ]
 
 MIDDLEWARE = [
@@ -407,3 +411,28 @@ HAVEN_PORTAL_ADDRESS_LIMIT = env_int("HAVEN_PORTAL_ADDRESS_LIMIT", 20, minimum=5
 HAVEN_PORTAL_MINUTES = env_int("HAVEN_PORTAL_MINUTES", 15, minimum=5, maximum=120)
 # Where "Leave this site now" goes: an ordinary page that gives nothing away.
 HAVEN_QUICK_EXIT_URL = env_str("HAVEN_QUICK_EXIT_URL", "https://weather.com/")
+
+# Referrals (DESIGN.md §7). The key-encryption key wraps organisations' private keys: 32 random
+# bytes in base64, in HAVEN_KEK or the file HAVEN_KEK_FILE — never SECRET_KEY, never in the
+# database. Production refuses to start without it; development keeps one in var/.
+# Tests use a fresh one per process.
+HAVEN_KEK = env_str(
+    "HAVEN_KEK", base64.b64encode(os.urandom(32)).decode() if HAVEN_ENV == "test" else ""
+)
+HAVEN_KEK_FILE = env_str(
+    "HAVEN_KEK_FILE", str(VAR_DIR / "haven-development.kek") if HAVEN_ENV == "development" else ""
+)
+HAVEN_KEK_CREATE = HAVEN_ENV == "development"
+if PRODUCTION and not (HAVEN_KEK or HAVEN_KEK_FILE):
+    raise ImproperlyConfigured(
+        "HAVEN_KEK (or HAVEN_KEK_FILE) is required in production: the key-encryption key "
+        "for organisations' private keys (32 random bytes, base64; not SECRET_KEY)"
+    )
+# The HPKE suite new keys use: "x25519" or the post-quantum hybrid "mlkem768-x25519".
+HAVEN_PACKET_SUITE = env_choice("HAVEN_PACKET_SUITE", "x25519", ("x25519", "mlkem768-x25519"))
+HAVEN_REFERRAL_DECIDE_HOURS = env_int("HAVEN_REFERRAL_DECIDE_HOURS", 4, minimum=1, maximum=72)
+HAVEN_REFERRAL_ESCALATE_MINUTES = env_int("HAVEN_REFERRAL_ESCALATE_MINUTES", 15, minimum=1)
+HAVEN_PACKET_KEEP_DAYS = env_int("HAVEN_PACKET_KEEP_DAYS", 14, minimum=1, maximum=90)
+# Notifications: attempts before giving up, and the first retry's delay (doubling each time).
+HAVEN_NOTIFY_MAX_ATTEMPTS = env_int("HAVEN_NOTIFY_MAX_ATTEMPTS", 8, minimum=1, maximum=20)
+HAVEN_NOTIFY_BACKOFF_SECONDS = env_int("HAVEN_NOTIFY_BACKOFF_SECONDS", 30, minimum=1)

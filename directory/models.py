@@ -114,6 +114,12 @@ class Organization(Timestamped):
     alternate_name = models.CharField(max_length=255, blank=True)
     description = models.TextField(blank=True)
     email = models.EmailField(blank=True)
+    intake_email = models.EmailField(
+        blank=True, help_text=_("Where new referrals are announced (no details are sent).")
+    )
+    on_call_email = models.EmailField(
+        blank=True, help_text=_("Who is told when an urgent referral waits too long.")
+    )
     website = models.URLField(blank=True)
     year_incorporated = models.PositiveSmallIntegerField(null=True, blank=True)
     legal_status = models.CharField(max_length=255, blank=True)

@@ -1,5 +1,6 @@
 """Production settings pass Django's deployment checklist with no warnings."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -17,6 +18,7 @@ def production_env(**extra):
         "ALLOWED_HOSTS": "haven.example.org",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "DATABASE_URL": "postgres://haven@127.0.0.1:5432/haven",
+        "HAVEN_KEK": base64.b64encode(secrets.token_bytes(32)).decode(),
     }
     env.update(extra)
     return env
@@ -35,6 +37,7 @@ def test_production_refuses_demo_mode_and_missing_redis():
     for extra, message in [
         ({"HAVEN_DEMO_MODE": "true"}, "HAVEN_DEMO_MODE cannot be on in production"),
         ({"REDIS_URL": ""}, "REDIS_URL is required in production"),
+        ({"HAVEN_KEK": ""}, "HAVEN_KEK (or HAVEN_KEK_FILE) is required in production"),
     ]:
         result = subprocess.run(
             [sys.executable, "manage.py", "check"],
