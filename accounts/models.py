@@ -143,6 +143,7 @@ class ApiToken(models.Model):
         CAPACITY_WRITE = "capacity:write", _("Update bed counts")
         REFERRALS_READ = "referrals:read", _("Read referral status")
         REFERRALS_WRITE = "referrals:write", _("Send referrals")
+        REFERRALS_DECIDE = "referrals:decide", _("Accept or decline referrals")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(

@@ -1,7 +1,12 @@
-"""`make bench`: seed a large directory on SQLite and on PostgreSQL, then time search.
+"""`make bench`: search, hold and referral benchmarks on SQLite and on PostgreSQL.
+
+Seeds a large directory and times search on each database; hold throughput on PostgreSQL;
+referral sends and packet opens on each, in a fresh database of their own.
 
     python -m bench [--locations 100000] [--queries 1000] [--databases sqlite,postgresql]
-                    [--reuse]
+                    [--reuse] [--benchmarks search,holds,referrals] [--sends 400]
+
+``--benchmarks`` runs only the ones named (``--benchmarks referrals`` seeds no directory).
 
 Each step runs in its own process so its time and peak memory are its own. Results are
 printed as a Markdown table and written to var/bench/results.json.
@@ -23,6 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "bench"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgres://postgres@127.0.0.1:5432/haven_bench"
+BENCHMARKS = ("search", "holds", "referrals")
+# Referral targets: sends per second in one process, by database; packet open p95 in ms.
+SENDS_TARGET = {"sqlite": 200, "postgresql": 150}
+OPEN_P95_TARGET_MS = 10
 
 
 def run(args: list[str], env: dict[str, str]) -> tuple[str, float, float]:
@@ -92,6 +101,28 @@ def hold_throughput() -> dict[str, Any]:
     return result
 
 
+def referral_throughput(database: str, sends: int) -> dict[str, Any]:
+    """Referral sends and packet opens in one process, in a fresh database of their own."""
+    if database == "sqlite":
+        OUT.mkdir(parents=True, exist_ok=True)
+        path = OUT / "referrals.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    else:
+        admin = ["psql", PG_ADMIN, "-qc"]
+        subprocess.run([*admin, "DROP DATABASE IF EXISTS haven_bench_referrals"], check=True)
+        subprocess.run([*admin, "CREATE DATABASE haven_bench_referrals"], check=True)
+        url = PG_BENCH + "_referrals"
+    env = environment(url)
+    run([sys.executable, "manage.py", "migrate", "-v0"], env)
+    output, _seconds, _rss = run(
+        [sys.executable, "-m", "bench.referrals", "--sends", str(sends)], env
+    )
+    result: dict[str, Any] = json.loads(output)
+    return result
+
+
 def _memory_gb() -> int:
     pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
     return round(pages * size / 2**30)
@@ -111,7 +142,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
+    parser.add_argument("--benchmarks", default=",".join(BENCHMARKS),
+                        help=f"which to run, of {','.join(BENCHMARKS)}")  # fmt: skip
+    parser.add_argument("--sends", type=int, default=400, help="referrals sent (and opened)")
     args = parser.parse_args()
+    chosen = args.benchmarks.split(",")
+    if unknown := set(chosen) - set(BENCHMARKS):
+        parser.error(f"unknown benchmarks: {', '.join(sorted(unknown))}")
 
     results: dict[str, Any] = {
         "machine": (
@@ -120,28 +157,74 @@ def main() -> None:
         ),
         "locations": args.locations,
         "databases": {},
+        "referrals": {},
     }
     sys.path.insert(0, str(ROOT))
     from bench.search import make_queries
 
     OUT.mkdir(parents=True, exist_ok=True)
     queries_file = OUT / "queries.json"
-    queries_file.write_text(json.dumps([make_queries(100, 7), make_queries(args.queries, 2026)]))
+    if "search" in chosen:
+        queries = [make_queries(100, 7), make_queries(args.queries, 2026)]
+        queries_file.write_text(json.dumps(queries))
     for database in args.databases.split(","):
-        print(f"== {database}: seeding {args.locations} locations", file=sys.stderr)
-        url, seeded = prepare(database, args.locations, args.reuse)
-        print(f"== {database}: {args.queries} searches", file=sys.stderr)
-        output, _seconds, _rss = run(
-            [sys.executable, "-m", "bench.search", str(queries_file)], environment(url)
-        )
-        results["databases"][database] = {**seeded, **json.loads(output)}
-        if database == "postgresql":
+        if "search" in chosen:
+            print(f"== {database}: seeding {args.locations} locations", file=sys.stderr)
+            url, seeded = prepare(database, args.locations, args.reuse)
+            print(f"== {database}: {args.queries} searches", file=sys.stderr)
+            output, _seconds, _rss = run(
+                [sys.executable, "-m", "bench.search", str(queries_file)], environment(url)
+            )
+            results["databases"][database] = {**seeded, **json.loads(output)}
+        if database == "postgresql" and "holds" in chosen:
             print("== postgresql: hold throughput", file=sys.stderr)
             results["holds"] = hold_throughput()
+        if "referrals" in chosen:
+            print(f"== {database}: {args.sends} referral sends and opens", file=sys.stderr)
+            results["referrals"][database] = referral_throughput(database, args.sends)
 
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
-    print(f"\n{results['machine']}; {args.locations} locations; {args.queries} searches\n")
+    if not results["databases"]:
+        print(f"\n{results['machine']}")
+    else:
+        search_tables(results, args.locations, args.queries)
+    if "holds" in results:
+        h = results["holds"]
+        print(
+            f"\nHolds on PostgreSQL: {h['holds_per_second']} placed/s "
+            f"({h['operations_per_second']} place + cancel/s), {h['clients']} clients, "
+            f"{h['shelters']} shelters, {h['seconds']} s; errors {h['errors']}, "
+            f"invariant violations {h['invariant_violations']}."
+        )
+    if results["referrals"]:
+        referral_table(results["referrals"])
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def referral_table(referrals: dict[str, dict[str, Any]]) -> None:
+    first = next(iter(referrals.values()))
+    print(f"\nReferrals, one process: {first['sends']} sends, then as many packet opens "
+          f"({first['suite']} packets)\n")  # fmt: skip
+    print("| database | sends/s | target | send p50 ms | send p95 ms | open p50 ms | "
+          "open p95 ms | target | open p99 ms |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, r in referrals.items():
+        sends_target = SENDS_TARGET.get(name, SENDS_TARGET["postgresql"])
+        sends_ok = r["sends_per_second"] >= sends_target
+        open_ok = r["open_p95_ms"] <= OPEN_P95_TARGET_MS
+        print(
+            f"| {name} | {r['sends_per_second']} | ≥ {sends_target} {_met(sends_ok)} | "
+            f"{r['send_p50_ms']} | {r['send_p95_ms']} | {r['open_p50_ms']} | "
+            f"{r['open_p95_ms']} | ≤ {OPEN_P95_TARGET_MS} {_met(open_ok)} | {r['open_p99_ms']} |"
+        )
+
+
+def search_tables(results: dict[str, Any], locations: int, queries: int) -> None:
+    print(f"\n{results['machine']}; {locations} locations; {queries} searches\n")
     print("| database | seed s | seed RSS MB | p50 ms | p95 ms | p99 ms | search RSS MB | "
           "naive p50 ms | speed-up |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|")
@@ -157,14 +240,6 @@ def main() -> None:
         print(
             f"| {name} | {r['has_beds_p50_ms']} | {r['has_beds_p95_ms']} | "
             f"{r['has_beds_p99_ms']} | {r['has_beds_mean_results']} |"
-        )
-    if "holds" in results:
-        h = results["holds"]
-        print(
-            f"\nHolds on PostgreSQL: {h['holds_per_second']} placed/s "
-            f"({h['operations_per_second']} place + cancel/s), {h['clients']} clients, "
-            f"{h['shelters']} shelters, {h['seconds']} s; errors {h['errors']}, "
-            f"invariant violations {h['invariant_violations']}."
         )
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -12,6 +13,13 @@ from directory.apis import (
     HoldPlaceApi,
     LocationSearchApi,
 )
+from referrals.apis import (
+    ReferralAcceptApi,
+    ReferralDeclineApi,
+    ReferralDetailApi,
+    ReferralSendApi,
+    ReferralWithdrawApi,
+)
 
 api_v1 = [
     path("search", LocationSearchApi.as_view(), name="search"),
@@ -21,15 +29,25 @@ api_v1 = [
     path("holds/<uuid:code>/cancel", HoldCancelApi.as_view(), name="hold-cancel"),
     path("holds/<uuid:code>/confirm", HoldConfirmApi.as_view(), name="hold-confirm"),
     path("me", MeApi.as_view(), name="me"),
+    path("referrals", ReferralSendApi.as_view(), name="referrals"),
+    path("referrals/<uuid:code>", ReferralDetailApi.as_view(), name="referral"),
+    path("referrals/<uuid:code>/accept", ReferralAcceptApi.as_view(), name="referral-accept"),
+    path("referrals/<uuid:code>/decline", ReferralDeclineApi.as_view(), name="referral-decline"),
+    path("referrals/<uuid:code>/withdraw", ReferralWithdrawApi.as_view(), name="referral-withdraw"),
 ]
 
 urlpatterns = [
     path("", include("directory.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("consent.urls")),
+    path("", include("referrals.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+# E-mail delivery events (delivered, bounced) from the ESP, once its webhook secret is set.
+if settings.ANYMAIL.get("WEBHOOK_SECRET"):
+    urlpatterns.append(path("anymail/", include("anymail.urls")))

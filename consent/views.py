@@ -397,7 +397,12 @@ def consent_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def consent_detail(request: HttpRequest, code: str) -> HttpResponse:
     consent = consent_get_for_staff(user=request.user, code=code)
-    return render(request, "consent/detail.html", {"consent": consent, "now": timezone.now()})
+    can_send = memberships_for(request.user).filter(
+        organization_id=consent.requested_by.organization_id,
+        role__in=[Membership.Role.OFFICER, Membership.Role.ORG_ADMIN],
+    ).exists()  # fmt: skip
+    context = {"consent": consent, "now": timezone.now(), "can_send": can_send}
+    return render(request, "consent/detail.html", context)
 
 
 @require_POST

@@ -13,4 +13,8 @@ def member_navigation(request: HttpRequest) -> dict[str, bool]:
     if user is None or not user_is_verified(user):
         return {}
     kinds = set(memberships_for(user).values_list("organization__kind", flat=True))
-    return {"nav_holds": bool(kinds), "nav_beds": Organization.Kind.PROVIDER in kinds}
+    return {
+        "nav_holds": bool(kinds),
+        "nav_beds": Organization.Kind.PROVIDER in kinds,
+        "nav_agency": Organization.Kind.AGENCY in kinds,
+    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -40,8 +40,11 @@ def _principal(request: Request) -> str:
 
 
 def _digest(request: Request) -> str:
+    """A keyed digest of the request: enough to tell a retry from a different request, and
+    useless for guessing what a body held (a referral's carries survivor details)."""
     body = json.dumps(request.data, sort_keys=True, default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    value = f"{request.method} {request.path}\n{body}"
+    return salted_hmac("haven.idempotency", value, algorithm="sha256").hexdigest()
 
 
 def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import Consent
-from directory.models import Hold, Location, Membership, Organization
+from directory.models import Category, Hold, Location, Membership, Organization
 
 
 class Suite(models.TextChoices):
@@ -168,6 +168,18 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"referral {self.code}"
+
+    @property
+    def service_labels(self) -> list[str]:
+        return [str(Category(c).label) for c in self.services if c in Category.values]
+
+    @property
+    def need_labels(self) -> list[str]:
+        return [str(Need(c).label) for c in self.needs if c in Need.values]
+
+    @property
+    def safety_labels(self) -> list[str]:
+        return [str(SafetyFlag(c).label) for c in self.safety if c in SafetyFlag.values]
 
 
 class Packet(models.Model):
