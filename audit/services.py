@@ -34,7 +34,7 @@ def chain_hash(previous_hash: str, content: dict[str, Any]) -> str:
     return hashlib.sha256(previous_hash.encode() + b"\n" + canonical(content)).hexdigest()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # the caller's transaction is the one that counts
 def audit_record(
     *,
     action: str,

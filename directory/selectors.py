@@ -207,7 +207,9 @@ def memberships_for(user: Any) -> QuerySet[Membership]:
     """The organisations a verified user acts for. Nothing until the second factor is done."""
     if not user_is_verified(user):
         return Membership.objects.none()
-    return Membership.objects.filter(user=user, is_active=True).select_related("organization")
+    return Membership.objects.filter(user=user, is_active=True).select_related(
+        "organization", "user"
+    )
 
 
 def viewer_organization_ids(user: Any) -> frozenset[int]:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from referrals import crypto
 from referrals.models import Notification, OrganizationKey, Referral
 
 
@@ -7,11 +8,15 @@ from referrals.models import Notification, OrganizationKey, Referral
 class OrganizationKeyAdmin(admin.ModelAdmin):
     """Key ids and states for stewards; the wrapped private key is never shown."""
 
-    list_display = ["organization", "key_id", "suite", "status", "created_at"]
+    list_display = ["organization", "key_id", "fingerprint", "suite", "status", "created_at"]
     list_filter = ["status", "suite"]
     fields = readonly_fields = (
-        "organization", "key_id", "suite", "status", "created_at", "retired_at",
+        "organization", "key_id", "fingerprint", "suite", "status", "created_at", "retired_at",
     )  # fmt: skip
+
+    @admin.display(description="fingerprint (SHA-256 of the public key)")
+    def fingerprint(self, key: OrganizationKey) -> str:
+        return crypto.fingerprint(bytes(key.public_key))
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import Consent, Item
-from directory.models import Category, Hold, Location
+from directory.models import Category, Hold, Location, Organization
 from referrals.models import DeclineReason, Need, SafetyFlag, Urgency
 
 ITEM_WIDGETS = {Item.NOTES.value: forms.Textarea(attrs={"rows": 4})}
@@ -89,6 +89,15 @@ class ReferralForm(forms.Form):
     def household(self) -> dict[str, int]:
         names = ("adults", "children_0_5", "children_6_12", "children_13_17")
         return {name: self.cleaned_data[name] for name in names}
+
+
+class ContactsForm(forms.ModelForm):
+    """Where the organisation hears of new referrals, and who is told when one waits."""
+
+    class Meta:
+        model = Organization
+        fields = ["intake_email", "on_call_email"]
+        labels = {"intake_email": _("Intake e-mail"), "on_call_email": _("On-call e-mail")}
 
 
 class DeclineForm(forms.Form):

@@ -275,7 +275,11 @@ def referral_send(
     to the recipient's key, link the hold, write the ledger, the audit and the outbox — all
     in one transaction, so a failure anywhere leaves nothing behind."""
     now = timezone.now()
-    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    consent = (
+        Consent.objects.select_for_update(of=("self",))
+        .select_related("requested_by")
+        .get(pk=consent.pk)
+    )
     if consent.requested_by.organization_id != agency.pk:
         raise ValidationError(ERROR_CONSENT_OTHER_AGENCY, code="other_agency")
     consent_check(consent, recipient, items.keys(), now)
@@ -340,9 +344,11 @@ def referral_send(
 
 
 def _locked(referral: Referral) -> Referral:
+    """The referral, its row locked (only its own: never the organisation's or consent's),
+    with what deciding and opening read."""
     return (
-        Referral.objects.select_for_update()
-        .select_related("recipient", "consent")
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("recipient", "consent", "hold")
         .get(pk=referral.pk)
     )
 

@@ -32,7 +32,7 @@ from directory.selectors import (
     user_is_verified,
 )
 from referrals import crypto, services
-from referrals.forms import DeclineForm, ReferralForm
+from referrals.forms import ContactsForm, DeclineForm, ReferralForm
 from referrals.models import Referral
 from referrals.selectors import (
     inbox_for,
@@ -92,7 +92,8 @@ def referral_new(request: HttpRequest, consent_code: str) -> HttpResponse:
     form = ReferralForm(
         request.POST or None,
         consent=consent,
-        initial={"hold": request.GET.get("hold", "")},
+        # The hold the officer placed for this person, when there is only one to choose.
+        initial={"hold": str(choices["holds"][0].code) if len(choices["holds"]) == 1 else ""},
         **choices,
     )
     if request.method == "POST" and form.is_valid():
@@ -271,16 +272,24 @@ def packet_open(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required
 def organization_keys(request: HttpRequest, organization_code: str) -> HttpResponse:
-    """The organisation's encryption keys, with fingerprints to check with the steward;
-    admins can rotate."""
+    """The organisation's referral settings: where referrals are announced, and its
+    encryption keys with fingerprints to check with the steward. Admins change both."""
     membership = membership_get_for_user(user=request.user, organization_code=organization_code)
     organization = membership.organization
     if organization.kind != organization.Kind.PROVIDER:
         raise Http404
+    contacts = ContactsForm(instance=organization)
     if request.method == "POST":
         require_admin(membership)
-        if request.POST.get("confirm") != "yes":
+        if request.POST.get("action") == "contacts":
+            contacts = ContactsForm(request.POST, instance=organization)
+            if contacts.is_valid():
+                contacts.save()
+                messages.success(request, _("Saved."))
+                return redirect("referrals:keys", organization_code=organization.code)
+        elif request.POST.get("confirm") != "yes":
             messages.error(request, _("Tick the box to confirm the new key."))
+            return redirect("referrals:keys", organization_code=organization.code)
         else:
             try:
                 services.org_key_create(organization=organization, by=membership)
@@ -292,10 +301,12 @@ def organization_keys(request: HttpRequest, organization_code: str) -> HttpRespo
                 messages.success(
                     request, _("A new key is active. Your admins have been told by e-mail.")
                 )
-        return redirect("referrals:keys", organization_code=organization.code)
+            return redirect("referrals:keys", organization_code=organization.code)
     keys = [
         (key, crypto.fingerprint(bytes(key.public_key)))
         for key in keys_for(organization=organization)
     ]
-    context = {"organization": organization, "keys": keys, "is_admin": membership.is_admin}
-    return render(request, "referrals/keys.html", context)
+    context = {"organization": organization, "keys": keys, "is_admin": membership.is_admin,
+               "contacts": contacts}  # fmt: skip
+    status = 400 if contacts.errors else 200
+    return render(request, "referrals/keys.html", context, status=status)

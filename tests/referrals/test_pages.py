@@ -125,3 +125,21 @@ def test_admins_see_fingerprints_and_rotate(keyed, signed_in):
     assert caseworker.post(url, {"confirm": "yes"}).status_code == 403
     outsider = signed_in(keyed.caseworker_y.user)
     assert outsider.get(url).status_code == 404
+
+
+def test_admins_set_where_referrals_are_announced(keyed, signed_in):
+    url = reverse("referrals:keys", kwargs={"organization_code": keyed.shelter_x.code})
+    admin = signed_in(keyed.admin_x.user)
+    bad = admin.post(url, {"action": "contacts", "intake_email": "not an address"})
+    assert bad.status_code == 400
+    admin.post(
+        url,
+        {"action": "contacts", "intake_email": "desk@x.example.org", "on_call_email": ""},
+    )
+    keyed.shelter_x.refresh_from_db()
+    assert keyed.shelter_x.intake_email == "desk@x.example.org"
+    assert keyed.shelter_x.on_call_email == ""
+    caseworker = signed_in(keyed.caseworker_x.user)
+    assert (
+        caseworker.post(url, {"action": "contacts", "intake_email": "a@b.org"}).status_code == 403
+    )
