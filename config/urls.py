@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("consent.urls")),
     path("", include("referrals.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/hsds/", include("directory.hsds_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
