@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -202,3 +203,11 @@ def tag(code: Any, entity: str, term: Any) -> Any:
     from directory.models import Attribute
 
     return Attribute.objects.create(link_id=code, link_entity=entity, taxonomy_term=term)
+
+
+def leaked(canary: str, text: str) -> bool:
+    """Is the canary in the text? A coordinate counts only as a whole number, not as the
+    seconds of a timestamp ("05:27:32.762345") or the digits of a longer number."""
+    if re.fullmatch(r"-?\d+\.\d+", canary):
+        return re.search(rf"(?<![\d:.]){re.escape(canary)}(?!\d)", text) is not None
+    return canary in text
