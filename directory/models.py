@@ -37,6 +37,9 @@ class Category(models.TextChoices):
     CASE_MANAGEMENT = "case_management", _("Case management")
     INTERPRETATION = "interpretation", _("Interpretation")
     TRANSPORT = "transport", _("Transport")
+    # Appended (the search index numbers choices in order): imported services whose
+    # taxonomy terms name none of the above.
+    OTHER = "other", _("Other help")
 
 
 class Population(models.TextChoices):
@@ -877,3 +880,23 @@ class Hold(models.Model):
     def is_active(self, at: datetime | None = None) -> bool:
         at = at or timezone.now()
         return self.status == self.Status.ACTIVE and self.expires_at > at
+
+
+class Metadata(models.Model):
+    """HSDS ``metadata``: where a record came from and how it changed (imports write it)."""
+
+    resource_id = models.UUIDField(db_index=True)
+    resource_type = models.CharField(max_length=64)
+    last_action_date = models.DateTimeField()
+    last_action_type = models.CharField(max_length=16)
+    field_name = models.CharField(max_length=64, blank=True)
+    previous_value = models.TextField(blank=True)
+    replacement_value = models.TextField(blank=True)
+    updated_by = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["last_action_date", "pk"]
+        verbose_name_plural = "metadata"
+
+    def __str__(self) -> str:
+        return f"{self.last_action_type} {self.resource_type} {self.resource_id}"

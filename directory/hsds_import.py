@@ -1,0 +1,509 @@
+"""Import an Open Referral HSDS 3.1 directory: validate everything, then write all or nothing.
+
+Input is JSON — an ``organization_full`` or ``service_full`` object, a list of them, or an
+HSDS API page (``{"contents": [...]}``) — or a tabular data package (directory.hsds_tabular).
+Every record is checked against the official compiled schemas (jsonschema, Draft 2020-12)
+before anything is written; any problem anywhere refuses the whole import with a report of
+every problem (directory.hsds_problems). Records are matched by their HSDS id (Haven's
+``code``), so importing the same file twice changes nothing; a field that changes is
+recorded in HSDS ``metadata`` with its source, time and previous value.
+
+Haven's categories and populations come from taxonomy terms (attributes): Open Eligibility
+names are recognised out of the box (:data:`TERM_CATEGORIES`, :data:`TERM_POPULATIONS`); a
+term that maps to nothing is kept (as a taxonomy term and attribute) and reported. A location
+without coordinates is placed at its ZIP code's centroid from the offline gazetteer; one that
+cannot be placed is imported, unlisted in search, and reported.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
+
+from directory.hsds import SCHEMA_DIR
+from directory.hsds_problems import ORIGIN, ImportRefused, Problem
+from directory.models import (
+    Address,
+    Attribute,
+    Category,
+    Location,
+    Metadata,
+    Organization,
+    Phone,
+    Population,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    ServicePopulation,
+    Taxonomy,
+    TaxonomyTerm,
+)
+from directory.services import apply_placement, location_index_refresh
+from geo.gazetteer import gazetteer
+
+Document = dict[str, Any]
+
+# Open Eligibility (and plain) term names → Haven's categories and populations.
+TERM_CATEGORIES = {
+    "emergency shelter": Category.EMERGENCY_SHELTER,
+    "safe housing": Category.SAFE_HOME,
+    "transitional housing": Category.TRANSITIONAL_HOUSING,
+    "counseling": Category.COUNSELLING,
+    "counselling": Category.COUNSELLING,
+    "individual counseling": Category.COUNSELLING,
+    "advocacy & legal aid": Category.LEGAL_AID,
+    "legal aid": Category.LEGAL_AID,
+    "legal": Category.LEGAL_AID,
+    "immigration": Category.IMMIGRATION_LEGAL,
+    "medical care": Category.MEDICAL,
+    "health": Category.MEDICAL,
+    "hotlines": Category.HOTLINE,
+    "hotline": Category.HOTLINE,
+    "case management": Category.CASE_MANAGEMENT,
+    "help escape violence": Category.CASE_MANAGEMENT,
+    "translation & interpretation": Category.INTERPRETATION,
+    "interpretation": Category.INTERPRETATION,
+    "transportation": Category.TRANSPORT,
+    "transit": Category.TRANSPORT,
+}
+TERM_POPULATIONS = {
+    "domestic violence survivors": Population.DOMESTIC_VIOLENCE,
+    "human trafficking survivors": Population.SEX_TRAFFICKING,
+    "sexual assault survivors": Population.SEXUAL_ASSAULT,
+    "women": Population.WOMEN,
+    "men": Population.MEN,
+    "lgbtq": Population.LGBTQ_AFFIRMING,
+    "transgender and gender non-conforming": Population.TRANS_INCLUSIVE,
+    "children": Population.CHILDREN_ONLY,
+    "youth": Population.MINORS,
+    "families": Population.ADULTS_WITH_CHILDREN,
+    "adults": Population.ADULTS_ONLY,
+}
+SERVICE_STATUS = {
+    "active": Service.Status.ACTIVE,
+    "inactive": Service.Status.INACTIVE,
+    "defunct": Service.Status.DEFUNCT,
+    "temporarily closed": Service.Status.TEMPORARILY_CLOSED,
+}
+DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat", "SU": "sun"}
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, with dry_run, would do)."""
+
+    organizations: int = 0
+    services: int = 0
+    locations: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    schema = json.loads((SCHEMA_DIR / "3.1" / "schema" / "compiled" / f"{name}.json").read_text())
+    return Draft202012Validator(schema)
+
+
+def read_json(path: Path) -> list[tuple[str, Document]]:
+    """The records of a JSON file, each with where it is (``file /0``). Unreadable input is
+    refused with the reason."""
+    name = path.name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportRefused([
+            Problem(name, "", f"is not UTF-8 text (byte {error.object[error.start]:#04x} at "
+                    f"offset {error.start}); save it as UTF-8 and try again")
+        ]) from None  # fmt: skip
+    except OSError as error:
+        raise ImportRefused([Problem(name, "", f"cannot be read ({error.strerror})")]) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f"{name} line {error.lineno} column {error.colno}"
+        raise ImportRefused([Problem(where, "", f"is not valid JSON: {error.msg}")]) from None
+    if isinstance(data, dict) and isinstance(data.get("contents"), list):
+        return [(f"{name} /contents/{i}", item) for i, item in enumerate(data["contents"])]
+    if isinstance(data, list):
+        return [(f"{name} /{i}", item) for i, item in enumerate(data)]
+    return [(name, data)]
+
+
+def _kind(record: Any) -> str:
+    """organization or service: a service has a status and no list of services."""
+    if isinstance(record, dict) and "status" in record and "services" not in record:
+        return "service"
+    return "organization"
+
+
+def _strip_origins(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_origins(v) for k, v in value.items() if k != ORIGIN}
+    if isinstance(value, list):
+        return [_strip_origins(v) for v in value]
+    return value
+
+
+def _where(where: str, record: Any, path: Iterable[Any]) -> str:
+    """The nearest origin a tabular reader left on the way down, else a JSON pointer."""
+    pointer, node, origin = "", record, None
+    for step in path:
+        if isinstance(node, dict) and ORIGIN in node:
+            origin = node[ORIGIN]
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        pointer += f"/{step}"
+    if isinstance(node, dict) and ORIGIN in node:
+        origin = node[ORIGIN]
+    if origin:
+        return str(origin)
+    if not pointer:
+        return where
+    return f"{where}{pointer}" if " /" in where else f"{where} {pointer}"
+
+
+def validate(records: Iterable[tuple[str, Document]]) -> tuple[list[Document], list[Problem]]:
+    """Check every record against its official schema; organisation documents to write, and
+    every problem found."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    by_org: dict[str, Document] = {}
+    for where, record in records:
+        if not isinstance(record, dict):
+            problems.append(Problem(where, "", "is not an HSDS object"))
+            continue
+        kind = _kind(record)
+        for error in _validator(kind).iter_errors(_strip_origins(record)):
+            error = best_match([error])
+            path = list(error.absolute_path)
+            name = str(path[-1]) if path and isinstance(path[-1], str) else ""
+            if error.validator == "required":
+                name = error.message.split("'")[1] if "'" in error.message else name
+            problems.append(Problem(_where(where, record, path), name, _plain(error.message)))
+        if kind == "organization":
+            documents.append(record)
+            continue
+        organization = record.get("organization") or {}
+        if not isinstance(organization, dict) or not organization.get("id"):
+            problems.append(Problem(where, "organization", "a service needs its organization"))
+            continue
+        holder = by_org.setdefault(str(organization["id"]), {**organization, "services": []})
+        holder["services"].append(record)
+    documents.extend(by_org.values())
+    return documents, problems
+
+
+def _plain(message: str) -> str:
+    return message if len(message) <= 200 else message[:197] + "…"
+
+
+# --- Writing --------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Upserts by HSDS id, recording every change in metadata."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.now = timezone.now()
+        self.summary = ImportSummary()
+        self.location_ids: set[int] = set()
+        self.unmapped: set[str] = set()
+
+    def upsert(self, model: type[Model], code: str, values: dict[str, Any]) -> Any:
+        item = model._default_manager.filter(code=code).first()
+        resource = model._meta.model_name or ""
+        if item is None:
+            item = model(code=code, **values)
+            if isinstance(item, Location):
+                apply_placement(item)
+            item.save()
+            self.summary.created += 1
+            Metadata.objects.create(
+                resource_id=code, resource_type=resource, last_action_date=self.now,
+                last_action_type="create", updated_by=self.source[:255],
+            )  # fmt: skip
+            return item
+        changed = []
+        for name, value in values.items():
+            previous = getattr(item, name)
+            if _same(previous, value):
+                continue
+            changed.append(name)
+            Metadata.objects.create(
+                resource_id=code, resource_type=resource, last_action_date=self.now,
+                last_action_type="update", field_name=name, previous_value=_text(previous),
+                replacement_value=_text(value), updated_by=self.source[:255],
+            )  # fmt: skip
+            setattr(item, name, value)
+        if changed:
+            if isinstance(item, Location):
+                apply_placement(item)
+            item.save()
+            self.summary.updated += 1
+        else:
+            self.summary.unchanged += 1
+        return item
+
+    def organization(self, doc: Document) -> None:
+        organization = self.upsert(Organization, doc["id"], {
+            "name": doc["name"][:255], "alternate_name": (doc.get("alternate_name") or "")[:255],
+            "description": doc.get("description") or "", "email": doc.get("email") or "",
+            "website": doc.get("website") or "",
+            "year_incorporated": doc.get("year_incorporated"),
+            "legal_status": (doc.get("legal_status") or "")[:255],
+        })  # fmt: skip
+        self.summary.organizations += 1
+        self.phones(doc.get("phones") or [], organization=organization)
+        locations: dict[str, Location] = {}
+        for place in doc.get("locations") or []:
+            locations[place["id"]] = self.location(place, organization)
+        for service_doc in doc.get("services") or []:
+            service = self.service(service_doc, organization)
+            for link in service_doc.get("service_at_locations") or []:
+                place = link.get("location")
+                location: Location | None
+                if isinstance(place, dict) and place.get("id"):
+                    if place["id"] not in locations:
+                        locations[place["id"]] = self.location(place, organization)
+                    location = locations[place["id"]]
+                else:
+                    location = Location.objects.filter(
+                        code=link.get("location_id"), organization=organization
+                    ).first()
+                if location is None:
+                    continue
+                self.upsert(ServiceAtLocation, link["id"], {
+                    "service": service, "location": location,
+                    "description": link.get("description") or "",
+                })  # fmt: skip
+                self.location_ids.add(location.pk)
+
+    def location(self, doc: Document, organization: Organization) -> Location:
+        latitude, longitude = doc.get("latitude"), doc.get("longitude")
+        if (
+            latitude is None
+            or longitude is None
+            or not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
+        ):
+            latitude = longitude = None
+            for address in doc.get("addresses") or []:
+                record = gazetteer().zip_code(str(address.get("postal_code") or ""))
+                if record is not None:
+                    latitude, longitude = record.point.latitude, record.point.longitude
+                    break
+            if latitude is None:
+                self.summary.notes.append(
+                    f"location {doc['id']} ({doc.get('name') or 'no name'}) could not be "
+                    "placed: imported, but not shown in search until it has coordinates"
+                )
+        location_type = doc.get("location_type")
+        location = self.upsert(Location, doc["id"], {
+            "organization": organization, "name": (doc.get("name") or organization.name)[:255],
+            "alternate_name": (doc.get("alternate_name") or "")[:255],
+            "description": doc.get("description") or "",
+            "transportation": doc.get("transportation") or "", "url": doc.get("url") or "",
+            "latitude": latitude, "longitude": longitude,
+            "location_type": location_type if location_type in Location.Type.values
+            else Location.Type.PHYSICAL,
+        })  # fmt: skip
+        self.summary.locations += 1
+        self.location_ids.add(location.pk)
+        for address in doc.get("addresses") or []:
+            self.upsert(Address, address["id"], {
+                "location": location, "attention": (address.get("attention") or "")[:255],
+                "address_1": address["address_1"][:255],
+                "address_2": (address.get("address_2") or "")[:255],
+                "city": address["city"][:128], "region": (address.get("region") or "")[:128],
+                "state_province": address["state_province"][:64],
+                "postal_code": address["postal_code"][:16], "country": address["country"][:2],
+                "address_type": address["address_type"]
+                if address["address_type"] in Address.Type.values else Address.Type.PHYSICAL,
+            })  # fmt: skip
+        self.phones(doc.get("phones") or [], location=location)
+        self.schedules(doc.get("schedules") or [], location=location)
+        return location
+
+    def service(self, doc: Document, organization: Organization) -> Service:
+        terms = self.terms(doc)
+        categories = [TERM_CATEGORIES[t] for t in terms if t in TERM_CATEGORIES]
+        populations = sorted({TERM_POPULATIONS[t] for t in terms if t in TERM_POPULATIONS})
+        self.unmapped.update(t for t in terms if t not in TERM_CATEGORIES | TERM_POPULATIONS)
+        service = self.upsert(Service, doc["id"], {
+            "organization": organization, "name": doc["name"][:255],
+            "alternate_name": (doc.get("alternate_name") or "")[:255],
+            "description": doc.get("description") or "", "url": doc.get("url") or "",
+            "email": doc.get("email") or "",
+            "status": SERVICE_STATUS.get(doc.get("status", ""), Service.Status.ACTIVE),
+            "interpretation_services": (doc.get("interpretation_services") or "")[:500],
+            "application_process": doc.get("application_process") or "",
+            "fees_description": doc.get("fees_description") or "",
+            "eligibility_description": doc.get("eligibility_description") or "",
+            "minimum_age": _age(doc.get("minimum_age")),
+            "maximum_age": _age(doc.get("maximum_age")),
+            "alert": (doc.get("alert") or "")[:500],
+            "assured_date": _date(doc.get("assured_date")),
+            "assurer_email": doc.get("assurer_email") or "",
+            "category": categories[0] if categories else Category.OTHER,
+        })  # fmt: skip
+        self.summary.services += 1
+        existing = set(service.populations.values_list("population", flat=True))
+        for population in set(populations) - existing:
+            ServicePopulation.objects.create(service=service, population=population)
+        self.phones(doc.get("phones") or [], service=service)
+        self.schedules(doc.get("schedules") or [], service=service)
+        self.attributes(doc, "service")
+        return service
+
+    def terms(self, doc: Document) -> list[str]:
+        names = []
+        for attribute in doc.get("attributes") or []:
+            term = attribute.get("taxonomy_term") or {}
+            names.append(str(term.get("name") or attribute.get("label") or "").strip().lower())
+        return [n for n in names if n]
+
+    def attributes(self, doc: Document, entity: str) -> None:
+        for attribute in doc.get("attributes") or []:
+            term_doc = attribute.get("taxonomy_term")
+            if not isinstance(term_doc, dict) or not term_doc.get("id"):
+                continue
+            taxonomy = None
+            taxonomy_doc = term_doc.get("taxonomy_detail")
+            if isinstance(taxonomy_doc, dict) and taxonomy_doc.get("id"):
+                taxonomy = self.upsert(Taxonomy, taxonomy_doc["id"], {
+                    "name": (taxonomy_doc.get("name") or "")[:255],
+                    "description": taxonomy_doc.get("description") or "",
+                    "uri": taxonomy_doc.get("uri") or "",
+                    "version": (taxonomy_doc.get("version") or "")[:32],
+                })  # fmt: skip
+            term = self.upsert(TaxonomyTerm, term_doc["id"], {
+                "taxonomy": taxonomy, "term_code": (term_doc.get("code") or "")[:64],
+                "name": (term_doc.get("name") or "")[:255],
+                "description": term_doc.get("description") or "",
+                "term_uri": term_doc.get("term_uri") or "",
+            })  # fmt: skip
+            self.upsert(Attribute, attribute["id"], {
+                "link_id": doc["id"], "link_entity": entity,
+                "link_type": (attribute.get("link_type") or "")[:64], "taxonomy_term": term,
+                "value": str(attribute.get("value") or "")[:255],
+                "label": (attribute.get("label") or "")[:255],
+            })  # fmt: skip
+
+    def phones(self, docs: list[Document], **owner: Any) -> None:
+        for doc in docs:
+            extension = doc.get("extension")
+            self.upsert(Phone, doc["id"], {
+                **owner, "number": str(doc["number"]).strip('"')[:32],
+                "extension": "" if extension is None else str(extension)[:16],
+                "type": doc.get("type") if doc.get("type") in Phone.Type.values
+                else Phone.Type.VOICE,
+                "description": (doc.get("description") or "")[:255],
+            })  # fmt: skip
+
+    def schedules(self, docs: list[Document], **owner: Any) -> None:
+        """Weekly opening hours (freq WEEKLY, byday, opens_at/closes_at); other rules are
+        kept out and reported."""
+        for doc in docs:
+            days = [d.strip().upper() for d in str(doc.get("byday") or "").split(",") if d]
+            if (doc.get("freq") or "WEEKLY").upper() != "WEEKLY" or not set(days) <= set(DAYS):
+                self.summary.notes.append(
+                    f"schedule {doc['id']}: only weekly hours are imported; this rule was left out"
+                )
+                continue
+            self.upsert(Schedule, doc["id"], {
+                **owner, **{DAYS[d]: d in days for d in DAYS},
+                "opens_at": _time(doc.get("opens_at")), "closes_at": _time(doc.get("closes_at")),
+                "valid_from": _date(doc.get("valid_from")), "valid_to": _date(doc.get("valid_to")),
+                "description": (doc.get("description") or "")[:255],
+            })  # fmt: skip
+
+
+def _same(previous: Any, value: Any) -> bool:
+    if isinstance(previous, Model) or isinstance(value, Model):
+        return getattr(previous, "pk", None) == getattr(value, "pk", None)
+    if isinstance(previous, uuid.UUID) or isinstance(value, uuid.UUID):
+        return str(previous) == str(value)
+    return bool(previous == value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, Model):
+        return str(getattr(value, "code", value.pk))
+    return "" if value is None else str(value)
+
+
+def _age(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and 0 <= value < 200 else None
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _time(value: Any) -> time | None:
+    try:
+        return time.fromisoformat(str(value)[:8]) if value else None
+    except ValueError:
+        return None
+
+
+def import_records(
+    records: Iterable[tuple[str, Document]], *, source: str, dry_run: bool = False
+) -> ImportSummary:
+    """Validate every record, then write them all in one transaction — or nothing."""
+    documents, problems = validate(records)
+    if problems:
+        raise ImportRefused(problems)
+    with transaction.atomic():
+        writer = _Writer(source)
+        for document in documents:
+            writer.organization(_strip_origins(document))
+        location_index_refresh(location_ids=sorted(writer.location_ids))
+        if writer.unmapped:
+            writer.summary.notes.append(
+                "taxonomy terms kept but not mapped to a Haven category or population: "
+                + ", ".join(sorted(writer.unmapped))
+            )
+        if dry_run:
+            transaction.set_rollback(True)
+    return writer.summary
+
+
+def import_path(
+    path: Path, *, dry_run: bool = False, allow_dangling: bool = False
+) -> ImportSummary:
+    """Import a JSON file, or a tabular package (a directory or a .zip with
+    datapackage.json). ``allow_dangling`` imports a package whose foreign keys point at rows
+    it does not contain (the links are left out and noted) instead of refusing it."""
+    if path.is_dir() or path.suffix.lower() == ".zip":
+        from directory.hsds_tabular import read_package
+
+        with read_package(path, allow_dangling=allow_dangling) as package:
+            records = [(str(doc.get(ORIGIN, path.name)), doc) for doc in package.organizations()]
+            summary = import_records(records, source=f"import:{path.name}", dry_run=dry_run)
+            summary.notes[:0] = package.notes
+            return summary
+    return import_records(read_json(path), source=f"import:{path.name}", dry_run=dry_run)
