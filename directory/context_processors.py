@@ -17,4 +17,5 @@ def member_navigation(request: HttpRequest) -> dict[str, bool]:
         "nav_holds": bool(kinds),
         "nav_beds": Organization.Kind.PROVIDER in kinds,
         "nav_agency": Organization.Kind.AGENCY in kinds,
+        "nav_steward": bool(user.is_staff),
     }

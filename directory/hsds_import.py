@@ -32,6 +32,7 @@ from django.utils import timezone
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
+from audit.services import audit_record
 from directory.hsds import SCHEMA_DIR
 from directory.hsds_problems import ORIGIN, ImportRefused, Problem
 from directory.models import (
@@ -471,7 +472,11 @@ def _time(value: Any) -> time | None:
 
 
 def import_records(
-    records: Iterable[tuple[str, Document]], *, source: str, dry_run: bool = False
+    records: Iterable[tuple[str, Document]],
+    *,
+    source: str,
+    dry_run: bool = False,
+    actor: str = "command",
 ) -> ImportSummary:
     """Validate every record, then write them all in one transaction — or nothing."""
     documents, problems = validate(records)
@@ -489,11 +494,18 @@ def import_records(
             )
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            summary = writer.summary
+            audit_record(
+                action="directory.hsds_imported", actor=actor, target=source[:100],
+                data={"created": summary.created, "updated": summary.updated,
+                      "unchanged": summary.unchanged, "organizations": summary.organizations},
+            )  # fmt: skip
     return writer.summary
 
 
 def import_path(
-    path: Path, *, dry_run: bool = False, allow_dangling: bool = False
+    path: Path, *, dry_run: bool = False, allow_dangling: bool = False, actor: str = "command"
 ) -> ImportSummary:
     """Import a JSON file, or a tabular package (a directory or a .zip with
     datapackage.json). ``allow_dangling`` imports a package whose foreign keys point at rows
@@ -503,7 +515,11 @@ def import_path(
 
         with read_package(path, allow_dangling=allow_dangling) as package:
             records = [(str(doc.get(ORIGIN, path.name)), doc) for doc in package.organizations()]
-            summary = import_records(records, source=f"import:{path.name}", dry_run=dry_run)
+            summary = import_records(
+                records, source=f"import:{path.name}", dry_run=dry_run, actor=actor
+            )
             summary.notes[:0] = package.notes
             return summary
-    return import_records(read_json(path), source=f"import:{path.name}", dry_run=dry_run)
+    return import_records(
+        read_json(path), source=f"import:{path.name}", dry_run=dry_run, actor=actor
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory import views
+from directory import hsds_views, views
 
 app_name = "directory"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("holds/<uuid:code>/confirm/", views.hold_confirm_view, name="hold-confirm"),
     path("beds/", views.beds_page, name="beds"),
     path("beds/<uuid:code>/", views.beds_update, name="beds-update"),
+    path("steward/import/", hsds_views.hsds_import, name="hsds-import"),
 ]

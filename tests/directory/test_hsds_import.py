@@ -209,3 +209,34 @@ def test_a_truncated_zip_or_a_wrong_header_changes_nothing(tmp_path):
         assert refused.value.problems
         assert all(str(problem) for problem in refused.value.problems)
     assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_a_steward_checks_then_imports_through_the_page(cast, signed_in):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    url = reverse("directory:hsds-import")
+    steward = signed_in(cast.steward)
+    content = (EXAMPLES / "organization_full.json").read_bytes()
+    before = counts()["Organization"]
+
+    def upload(name: str, data: bytes, **extra: str):
+        return steward.post(url, {"file": SimpleUploadedFile(name, data), **extra})
+
+    checked = upload("directory.json", content, dry_run="on")
+    assert checked.status_code == 200
+    assert "Checked: no problems" in checked.content.decode()
+    assert counts()["Organization"] == before
+    imported = upload("directory.json", content)
+    assert "Imported." in imported.content.decode()
+    assert counts()["Organization"] == before + 1
+    assert Metadata.objects.filter(updated_by="import:directory.json").exists()
+    doc = json.loads(content)
+    del doc["name"]
+    refused = upload("broken.json", json.dumps(doc).encode())
+    assert refused.status_code == 400
+    assert "nothing was imported" in refused.content.decode()
+    assert "&#x27;name&#x27; is a required property" in refused.content.decode()
+    assert upload("notes.txt", b"hello").status_code == 400
+    caseworker = signed_in(cast.caseworker_x.user)
+    assert caseworker.get(url).status_code == 403

@@ -1,0 +1,72 @@
+"""The steward's page for importing an HSDS directory (the same import as ``import_hsds``)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from directory.hsds_import import ImportSummary, import_path
+from directory.hsds_problems import ImportRefused, Problem
+from directory.selectors import user_is_verified
+
+
+class HsdsImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("HSDS file"),
+        help_text=_("A JSON file, or a .zip of a tabular package with datapackage.json."),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Only check it: import nothing"), required=False, initial=True
+    )
+    allow_dangling = forms.BooleanField(
+        label=_("Accept links to rows the package does not contain (each is noted)"),
+        required=False,
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".json", ".zip")):
+            raise forms.ValidationError(_("Upload a .json file or a .zip package."))
+        return upload
+
+
+@require_http_methods(["GET", "POST"])
+def hsds_import(request: HttpRequest) -> HttpResponse:
+    """Stewards check (and then import) a directory file; the report lists every problem."""
+    if not user_is_verified(request.user):
+        return redirect(f"{reverse('accounts:sign-in')}?next={request.path}")
+    if not request.user.is_staff:
+        raise PermissionDenied
+    form = HsdsImportForm(request.POST or None, request.FILES or None)
+    summary: ImportSummary | None = None
+    problems: list[Problem] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / Path(upload.name).name
+            with path.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            try:
+                summary = import_path(
+                    path,
+                    dry_run=form.cleaned_data["dry_run"],
+                    allow_dangling=form.cleaned_data["allow_dangling"],
+                    actor=f"user:{request.user.code}",
+                )
+            except ImportRefused as refused:
+                problems = refused.problems
+    context = {"form": form, "summary": summary, "problems": problems,
+               "dry_run": form.cleaned_data.get("dry_run") if form.is_bound and form.is_valid()
+               else True}  # fmt: skip
+    status = 400 if problems or form.errors else 200
+    return render(request, "directory/hsds_import.html", context, status=status)
