@@ -117,9 +117,23 @@ class ImportSummary:
 # --- Reading --------------------------------------------------------------------------------
 
 
+def _allow_redacted(node: Any) -> None:
+    """Haven's profile (and the HSDS proposal it follows) adds location_type "redacted"."""
+    if isinstance(node, dict):
+        location_type = node.get("properties", {}).get("location_type")
+        if isinstance(location_type, dict) and "redacted" not in location_type.get("enum", []):
+            location_type["enum"] = [*location_type.get("enum", []), "redacted"]
+        for value in node.values():
+            _allow_redacted(value)
+    elif isinstance(node, list):
+        for value in node:
+            _allow_redacted(value)
+
+
 @cache
 def _validator(name: str) -> Draft202012Validator:
     schema = json.loads((SCHEMA_DIR / "3.1" / "schema" / "compiled" / f"{name}.json").read_text())
+    _allow_redacted(schema)
     return Draft202012Validator(schema)
 
 
@@ -183,25 +197,33 @@ def _where(where: str, record: Any, path: Iterable[Any]) -> str:
     return f"{where}{pointer}" if " /" in where else f"{where} {pointer}"
 
 
+def check(where: str, record: Any) -> list[Problem]:
+    """Every problem with one record, against its official schema."""
+    if not isinstance(record, dict):
+        return [Problem(where, "", "is not an HSDS object")]
+    problems = []
+    for found in _validator(_kind(record)).iter_errors(_strip_origins(record)):
+        error = best_match([found])  # the most specific reason inside anyOf / oneOf
+        path = list(error.absolute_path)
+        name = str(path[-1]) if path and isinstance(path[-1], str) else ""
+        if error.validator == "required":
+            name = error.message.split("'")[1] if "'" in error.message else name
+        problems.append(Problem(_where(where, record, path), name, _plain(error.message)))
+    return problems
+
+
 def validate(records: Iterable[tuple[str, Document]]) -> tuple[list[Document], list[Problem]]:
-    """Check every record against its official schema; organisation documents to write, and
-    every problem found."""
+    """Check every record; the organisation documents to write (services gathered under
+    their organisation), and every problem found."""
     documents: list[Document] = []
     problems: list[Problem] = []
     by_org: dict[str, Document] = {}
     for where, record in records:
+        found = check(where, record)
+        problems += found
         if not isinstance(record, dict):
-            problems.append(Problem(where, "", "is not an HSDS object"))
             continue
-        kind = _kind(record)
-        for error in _validator(kind).iter_errors(_strip_origins(record)):
-            error = best_match([error])
-            path = list(error.absolute_path)
-            name = str(path[-1]) if path and isinstance(path[-1], str) else ""
-            if error.validator == "required":
-                name = error.message.split("'")[1] if "'" in error.message else name
-            problems.append(Problem(_where(where, record, path), name, _plain(error.message)))
-        if kind == "organization":
+        if _kind(record) == "organization":
             documents.append(record)
             continue
         organization = record.get("organization") or {}
@@ -301,8 +323,13 @@ class _Writer:
                 self.location_ids.add(location.pk)
 
     def location(self, doc: Document, organization: Organization) -> Location:
+        location_type = doc.get("location_type")
+        redacted = location_type == "redacted"  # a confidential place, published without address
+        known = Location.objects.filter(code=doc["id"]).exists()
         latitude, longitude = doc.get("latitude"), doc.get("longitude")
-        if (
+        if redacted and known:
+            pass  # a redacted copy never erases the position the owner keeps
+        elif (
             latitude is None
             or longitude is None
             or not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
@@ -318,15 +345,16 @@ class _Writer:
                     f"location {doc['id']} ({doc.get('name') or 'no name'}) could not be "
                     "placed: imported, but not shown in search until it has coordinates"
                 )
-        location_type = doc.get("location_type")
+        position = {} if redacted and known else {"latitude": latitude, "longitude": longitude}
         location = self.upsert(Location, doc["id"], {
             "organization": organization, "name": (doc.get("name") or organization.name)[:255],
             "alternate_name": (doc.get("alternate_name") or "")[:255],
             "description": doc.get("description") or "",
             "transportation": doc.get("transportation") or "", "url": doc.get("url") or "",
-            "latitude": latitude, "longitude": longitude,
+            **position,
             "location_type": location_type if location_type in Location.Type.values
             else Location.Type.PHYSICAL,
+            **({"confidential": True} if redacted else {}),
         })  # fmt: skip
         self.summary.locations += 1
         self.location_ids.add(location.pk)
@@ -482,6 +510,13 @@ def import_records(
     documents, problems = validate(records)
     if problems:
         raise ImportRefused(problems)
+    return write(documents, source=source, dry_run=dry_run, actor=actor)
+
+
+def write(
+    documents: Iterable[Document], *, source: str, dry_run: bool = False, actor: str = "command"
+) -> ImportSummary:
+    """Write checked organisation documents in one transaction (rolled back on a dry run)."""
     with transaction.atomic():
         writer = _Writer(source)
         for document in documents:
@@ -509,17 +544,23 @@ def import_path(
 ) -> ImportSummary:
     """Import a JSON file, or a tabular package (a directory or a .zip with
     datapackage.json). ``allow_dangling`` imports a package whose foreign keys point at rows
-    it does not contain (the links are left out and noted) instead of refusing it."""
+    it does not contain (the links are left out and noted) instead of refusing it.
+
+    A package is read twice, one organisation at a time — first to check every record, then
+    to write — so a large package never has to fit in memory."""
+    source = f"import:{path.name}"
     if path.is_dir() or path.suffix.lower() == ".zip":
         from directory.hsds_tabular import read_package
 
         with read_package(path, allow_dangling=allow_dangling) as package:
-            records = [(str(doc.get(ORIGIN, path.name)), doc) for doc in package.organizations()]
-            summary = import_records(
-                records, source=f"import:{path.name}", dry_run=dry_run, actor=actor
-            )
+            problems = [
+                problem
+                for document in package.organizations()
+                for problem in check(str(document.get(ORIGIN, path.name)), document)
+            ]
+            if problems:
+                raise ImportRefused(problems)
+            summary = write(package.organizations(), source=source, dry_run=dry_run, actor=actor)
             summary.notes[:0] = package.notes
             return summary
-    return import_records(
-        read_json(path), source=f"import:{path.name}", dry_run=dry_run, actor=actor
-    )
+    return import_records(read_json(path), source=source, dry_run=dry_run, actor=actor)

@@ -27,4 +27,4 @@ class ImportRefused(Exception):
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s)")
-        self.problems = sorted(problems)
+        self.problems = sorted(set(problems))  # one report per problem, however often met

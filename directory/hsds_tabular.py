@@ -83,6 +83,9 @@ READ_CHUNK = 1 << 20
 PROGRESS_EVERY = 1000
 CACHE_ROWS = 20_000
 NONE = -1  # an empty foreign key
+# Required columns that must hold something; any other required text may be left empty
+# (read as ""): many directories have organisations without a description.
+NAMED = frozenset({"id", "name", "number", "address_1", "city"})
 DANGLING = -2  # a foreign key that names no row
 ROW_BITS = 40  # a (table, row) packed in one integer
 ROW_MASK = (1 << ROW_BITS) - 1
@@ -556,9 +559,12 @@ class _Rows:
         text = handle.read(end - start).decode("utf-8")
         record = next(csv.reader(io.StringIO(text, newline=""), strict=True))
         values: dict[str, Any] = {ORIGIN: f"{index.name} row {index.numbers[row]}"}
+        required = index.table.required
         for column, position, kind, targets in self._plan(index):
             value = record[position]
             if not value or value.isspace():
+                if not kind and column in required and column not in NAMED:
+                    values[column] = ""  # a required text left empty: present, and empty
                 continue
             if targets is not None and targets[row] == DANGLING:
                 continue  # allowed, and noted: the document holds no link to nowhere
@@ -946,6 +952,9 @@ class _Checker:
                 self._found(self.wanted[identifier], self.numbers[table.name], row)
         for column in table.required:
             position = index.positions.get(column)
+            text = column not in table.kinds and column not in table.foreign_keys
+            if text and column not in NAMED:
+                continue  # an empty required text is read as "" (HSDS asks for the field)
             if position is not None and not record[position].strip():
                 self.problems.append(Problem(where, column, "is empty but required"))
         for column, kind in table.kinds.items():

@@ -240,3 +240,20 @@ def test_a_steward_checks_then_imports_through_the_page(cast, signed_in):
     assert upload("notes.txt", b"hello").status_code == 400
     caseworker = signed_in(cast.caseworker_x.user)
     assert caseworker.get(url).status_code == 403
+
+
+def test_importing_havens_own_public_export_keeps_confidential_positions(demo, tmp_path):
+    from directory.hsds_export import export_json
+
+    path = tmp_path / "public.json"
+    with path.open("w") as stream:
+        export_json(stream, members=False)
+    hidden = {
+        place.code: (place.latitude, place.longitude)
+        for place in Location.objects.filter(confidential=True)
+    }
+    assert hidden
+    import_path(path)
+    for place in Location.objects.filter(code__in=hidden):
+        assert place.confidential
+        assert (place.latitude, place.longitude) == hidden[place.code]
