@@ -38,12 +38,13 @@ def recipient_membership(user: Any, referral: Referral) -> Membership | None:
     )
 
 
+def agency_membership(user: Any, agency_id: int) -> Membership | None:
+    """The user's membership of this agency with a role that sends referrals."""
+    return memberships_for(user).filter(organization_id=agency_id, role__in=SENDING_ROLES).first()
+
+
 def sender_membership(user: Any, referral: Referral) -> Membership | None:
-    return (
-        memberships_for(user)
-        .filter(organization_id=referral.agency_id, role__in=SENDING_ROLES)
-        .first()
-    )
+    return agency_membership(user, referral.agency_id)
 
 
 URGENCY_ORDER = Case(

@@ -7,7 +7,6 @@ might keep or prefetch), with ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,26 +14,25 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.views import verified_required
 from consent.models import Consent, Item
 from consent.selectors import consent_get_for_staff
 from directory.models import Hold, Location, Membership
 from directory.selectors import (
     membership_get_for_user,
-    memberships_for,
     require_admin,
-    user_is_verified,
 )
 from referrals import crypto, services
 from referrals.forms import ContactsForm, DeclineForm, ReferralForm
 from referrals.models import Referral
 from referrals.selectors import (
+    agency_membership,
     inbox_for,
     keys_for,
     recipient_membership,
@@ -47,16 +45,6 @@ from referrals.selectors import (
 View = Callable[..., HttpResponse]
 
 
-def member_required(view: View) -> View:
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not user_is_verified(request.user):
-            return redirect(f"{reverse('accounts:sign-in')}?next={request.path}")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _message(error: ValidationError | services.ReferralConflict) -> str:
     if isinstance(error, services.ReferralConflict):
         return error.message
@@ -67,14 +55,7 @@ def _message(error: ValidationError | services.ReferralConflict) -> str:
 
 
 def _sender_for_consent(request: HttpRequest, consent: Consent) -> Membership:
-    membership = (
-        memberships_for(request.user)
-        .filter(
-            organization_id=consent.requested_by.organization_id,
-            role__in=[Membership.Role.OFFICER, Membership.Role.ORG_ADMIN],
-        )
-        .first()
-    )
+    membership = agency_membership(request.user, consent.requested_by.organization_id)
     if membership is None:
         raise PermissionDenied
     return membership
@@ -83,7 +64,7 @@ def _sender_for_consent(request: HttpRequest, consent: Consent) -> Membership:
 @sensitive_post_parameters()
 @never_cache
 @require_http_methods(["GET", "POST"])
-@member_required
+@verified_required
 def referral_new(request: HttpRequest, consent_code: str) -> HttpResponse:
     """Send a referral under a consent: coded fields, then only the consented items."""
     consent = consent_get_for_staff(user=request.user, code=consent_code)
@@ -140,21 +121,21 @@ def referral_new(request: HttpRequest, consent_code: str) -> HttpResponse:
 
 
 @require_safe
-@member_required
+@verified_required
 def inbox(request: HttpRequest) -> HttpResponse:
     referrals = list(inbox_for(user=request.user)[:200])
     return render(request, "referrals/inbox.html", {"referrals": referrals, "now": timezone.now()})
 
 
 @require_safe
-@member_required
+@verified_required
 def sent(request: HttpRequest) -> HttpResponse:
     referrals = list(sent_for(user=request.user)[:200])
     return render(request, "referrals/sent.html", {"referrals": referrals, "now": timezone.now()})
 
 
 @require_safe
-@member_required
+@verified_required
 def referral_detail(request: HttpRequest, code: str) -> HttpResponse:
     referral = referral_get_for_user(user=request.user, code=code)
     deciding = recipient_membership(request.user, referral)
@@ -196,7 +177,7 @@ def _after(
 
 
 @require_POST
-@member_required
+@verified_required
 def referral_accept(request: HttpRequest, code: str) -> HttpResponse:
     referral, membership = _decision(request, code, side="recipient")
     return _after(
@@ -207,7 +188,7 @@ def referral_accept(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@member_required
+@verified_required
 def referral_decline(request: HttpRequest, code: str) -> HttpResponse:
     referral, membership = _decision(request, code, side="recipient")
     reason = request.POST.get("reason", "")
@@ -219,7 +200,7 @@ def referral_decline(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@member_required
+@verified_required
 def referral_withdraw(request: HttpRequest, code: str) -> HttpResponse:
     referral, membership = _decision(request, code, side="sender")
     return _after(
@@ -230,7 +211,7 @@ def referral_withdraw(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@member_required
+@verified_required
 def referral_complete(request: HttpRequest, code: str) -> HttpResponse:
     referral, membership = _decision(request, code, side="recipient")
     return _after(
@@ -242,7 +223,7 @@ def referral_complete(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @never_cache
-@member_required
+@verified_required
 def packet_open(request: HttpRequest, code: str) -> HttpResponse:
     """Open the sealed details, for the recipient's caseworkers, answered to a POST only."""
     referral, membership = _decision(request, code, side="recipient")
@@ -270,7 +251,7 @@ def packet_open(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@member_required
+@verified_required
 def organization_keys(request: HttpRequest, organization_code: str) -> HttpResponse:
     """The organisation's referral settings: where referrals are announced, and its
     encryption keys with fingerprints to check with the steward. Admins change both."""

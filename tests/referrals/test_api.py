@@ -94,3 +94,10 @@ def test_decisions_and_conflicts(keyed, signed_in):
     assert officer.post(f"{url}/accept").status_code == 403
     outsider = signed_in(keyed.caseworker_y.user, APIClient)
     assert outsider.get(url).status_code == 404
+    for member in (keyed.caseworker_y, keyed.officer_b):  # another organisation: a 404
+        other = signed_in(member.user, APIClient)
+        assert other.get(url).status_code == 404
+        for action in ("accept", "withdraw"):
+            assert other.post(f"{url}/{action}").status_code == 404
+        decline = other.post(f"{url}/decline", {"reason": "other"}, format="json")
+        assert decline.status_code == 404
