@@ -62,6 +62,7 @@ ERROR_RESPONSES = {
     "400": "The request cannot be answered as sent; `detail` says what to change.",
     "404": "Not found, or not yours.",
     "429": "Too many requests; wait and try again.",
+    "503": "The database could not be reached; nothing was saved. Retry after `Retry-After`.",
 }
 
 

@@ -436,3 +436,6 @@ HAVEN_PACKET_KEEP_DAYS = env_int("HAVEN_PACKET_KEEP_DAYS", 14, minimum=1, maximu
 # Notifications: attempts before giving up, and the first retry's delay (doubling each time).
 HAVEN_NOTIFY_MAX_ATTEMPTS = env_int("HAVEN_NOTIFY_MAX_ATTEMPTS", 8, minimum=1, maximum=20)
 HAVEN_NOTIFY_BACKOFF_SECONDS = env_int("HAVEN_NOTIFY_BACKOFF_SECONDS", 30, minimum=1)
+# A worker delivering an e-mail holds it this long; if the worker dies, the e-mail is due again
+# after it. Keep it longer than the ESP's time-out (anymail's REQUESTS_TIMEOUT, 30 s by default).
+HAVEN_NOTIFY_LEASE_SECONDS = env_int("HAVEN_NOTIFY_LEASE_SECONDS", 120, minimum=10, maximum=3600)

@@ -52,3 +52,6 @@ urlpatterns = [
 # E-mail delivery events (delivered, bounced) from the ESP, once its webhook secret is set.
 if settings.ANYMAIL.get("WEBHOOK_SECRET"):
     urlpatterns.append(path("anymail/", include("anymail.urls")))
+
+# A lost database connection answers 503 "try again" (JSON under /api/), anything else 500.
+handler500 = "config.views.server_error"

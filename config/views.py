@@ -1,7 +1,19 @@
+"""Project-wide views: the health check and the answers given when something fails."""
+
+from __future__ import annotations
+
+import sys
+
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.db.utils import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+# Seconds after which a client may try again when the database was unreachable.
+RETRY_AFTER_SECONDS = 5
 
 
 @require_safe
@@ -11,3 +23,41 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def _database_unreachable() -> bool:
+    """True when the request failed because the database connection broke (a restart, a
+    fail-over, a killed backend): the transaction was rolled back, so nothing of the request
+    was written, and the next request reconnects."""
+    error = sys.exc_info()[1]
+    while error is not None:
+        if isinstance(error, (OperationalError, InterfaceError)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``. Renders without the request context on purpose: the context processors
+    read the database, which may be what failed. A lost database connection is a 503 that
+    tells the person their action did not happen and to try again."""
+    unreachable = _database_unreachable()
+    status = 503 if unreachable else 500
+    if unreachable:
+        detail = _(
+            "Haven lost its connection to the database, so nothing you sent was saved. "
+            "Try again in a few seconds."
+        )
+        code = "database_unavailable"
+    else:
+        detail = _("Something went wrong on our side, and nothing was saved. Please try again.")
+        code = "server_error"
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": detail, "code": code}, status=status)
+    else:
+        page = render_to_string("500.html", {"detail": detail, "status": status})
+        response = HttpResponse(page, status=status)
+    if unreachable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -9,7 +9,9 @@ about its content is stored anywhere. ``Notification`` is the e-mail outbox.
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -242,3 +244,9 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to}"
+
+    @property
+    def message_header(self) -> str:
+        """The Message-ID every attempt carries, so a copy re-sent after a crash is the same
+        message to the mailbox."""
+        return f"<{self.code}@{urlsplit(settings.SITE_URL).hostname or 'haven.invalid'}>"

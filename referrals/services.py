@@ -100,6 +100,7 @@ def org_key_create(
     if organization.kind != Organization.Kind.PROVIDER:
         raise ValidationError(ERROR_NOT_A_PROVIDER)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    _kek_check()
     now = timezone.now()
     pair = crypto.keypair_generate(suite or settings.HAVEN_PACKET_SUITE)
     kid = crypto.key_id(pair.public)
@@ -140,6 +141,24 @@ def org_key_create(
             % {"kid": kid, "fingerprint": crypto.fingerprint(pair.public)},
         )
     return key
+
+
+def _kek_check() -> None:
+    """Raise KeyEncryptionKeyError unless the configured key-encryption key unwraps the newest
+    key the deployment holds. A misconfigured secret (another network's, a failed mount)
+    would otherwise wrap a new key that only that wrong secret opens."""
+    newest = (
+        OrganizationKey.objects.filter(wrapped_private_key__isnull=False)
+        .select_related("organization")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if newest is not None:
+        crypto.private_unwrap(
+            bytes(newest.wrapped_private_key or b""),
+            organization=str(newest.organization.code),
+            kid=newest.key_id,
+        )
 
 
 def retired_keys_destroy() -> int:
@@ -680,42 +699,59 @@ def notification_add(
 
 
 def notification_deliver(code: str) -> bool:
-    """Send one queued e-mail if it is due. The row is claimed with a lock (and SKIP LOCKED
-    on PostgreSQL) so two workers never send it twice; a failure schedules a retry with
-    exponential backoff until HAVEN_NOTIFY_MAX_ATTEMPTS. True when it was sent now."""
+    """Send one queued e-mail if it is due. True when it was sent now.
+
+    Claiming the message counts an attempt and moves its next attempt HAVEN_NOTIFY_LEASE_SECONDS
+    ahead, and commits *before* the ESP is called: no transaction (on SQLite, no write lock)
+    stays open across the network, two workers never hold the same message at once, and a
+    worker killed mid-delivery leaves the message due again when the lease runs out, for the
+    sweep to send — never lost. A worker killed after the ESP accepted the message but before
+    it was marked sent makes the retry a second copy; both carry the same Message-ID, which
+    mailboxes treat as one message. A failure schedules a retry with exponential backoff until
+    HAVEN_NOTIFY_MAX_ATTEMPTS."""
     from django.core.mail import EmailMessage
 
+    now = timezone.now()
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True)
-            .filter(code=code, status=Notification.Status.PENDING)
+            .filter(code=code, status=Notification.Status.PENDING, next_attempt_at__lte=now)
             .first()
         )
-        if notification is None or notification.next_attempt_at > timezone.now():
+        if notification is None:
             return False
-        message = EmailMessage(
-            subject=notification.subject,
-            body=notification.body,
-            to=[notification.to],
-            headers={"X-Haven-Notification": str(notification.code)},
-        )
         notification.attempts += 1
-        try:
-            message.send()
-        except Exception as error:  # any ESP failure is retried later
-            now = timezone.now()
-            notification.last_error = type(error).__name__[:200]
-            if notification.attempts >= settings.HAVEN_NOTIFY_MAX_ATTEMPTS:
-                notification.status = Notification.Status.FAILED
-            delay = settings.HAVEN_NOTIFY_BACKOFF_SECONDS * 2 ** (notification.attempts - 1)
-            notification.next_attempt_at = now + timedelta(seconds=delay)
-            notification.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            return False
-        status = getattr(message, "anymail_status", None)
-        notification.status, notification.sent_at = Notification.Status.SENT, timezone.now()
-        notification.message_id = str(getattr(status, "message_id", "") or "")[:200]
-        notification.save(update_fields=["attempts", "status", "sent_at", "message_id"])
-        return True
+        notification.next_attempt_at = now + timedelta(seconds=settings.HAVEN_NOTIFY_LEASE_SECONDS)
+        notification.save(update_fields=["attempts", "next_attempt_at"])
+    message = EmailMessage(
+        subject=notification.subject,
+        body=notification.body,
+        to=[notification.to],
+        headers={"Message-ID": notification.message_header, "X-Haven-Notification": code},
+    )
+    # Only this claim may record its outcome: a later claim has counted another attempt.
+    claim = Notification.objects.filter(
+        pk=notification.pk, status=Notification.Status.PENDING, attempts=notification.attempts
+    )
+    try:
+        message.send()
+    except Exception as error:  # any ESP failure is retried later
+        attempts = notification.attempts
+        delay = settings.HAVEN_NOTIFY_BACKOFF_SECONDS * 2 ** (attempts - 1)
+        failed = attempts >= settings.HAVEN_NOTIFY_MAX_ATTEMPTS
+        claim.update(
+            last_error=type(error).__name__[:200],
+            status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
+        return False
+    status = getattr(message, "anymail_status", None)
+    claim.update(
+        status=Notification.Status.SENT,
+        sent_at=timezone.now(),
+        message_id=str(getattr(status, "message_id", "") or "")[:200],
+    )
+    return True
 
 
 def notifications_deliver_due() -> int:
