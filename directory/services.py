@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -447,8 +447,10 @@ def _write_index(locations: list[Location]) -> None:
 #
 # Every write locks the capacity row first (SELECT … FOR UPDATE on PostgreSQL; SQLite takes
 # its write lock at BEGIN), marks its overdue holds expired, and only then looks at the
-# numbers. Two officers racing for the last bed queue on that lock: one gets it, the other is
-# told no bed is free. The database's CHECK (total ≥ occupied + held) stands behind it all.
+# numbers — except a hold that finds a bed free by the counters alone, which takes it with one
+# conditional UPDATE (see hold_place). Two officers racing for the last bed queue on the row
+# lock: one gets it, the other is told no bed is free. The database's CHECK
+# (total ≥ occupied + held) stands behind it all.
 
 ERROR_NO_BED = _(
     "No bed is free for this group right now. Call the intake line: beds open up as people move on."
@@ -472,8 +474,18 @@ class BedConflict(Exception):
         self.message, self.code = message, code
 
 
-def _locked_capacity(capacity: Capacity) -> Capacity:
-    return Capacity.objects.select_for_update().get(pk=capacity.pk)
+def _locked_capacity(capacity: Capacity, now: datetime) -> tuple[Capacity, int]:
+    """The capacity row, locked, with its overdue holds marked expired and their beds given
+    back; and how many expired. Whether any is overdue comes with the lock, so the usual case
+    (none) costs one statement."""
+    overdue = Hold.objects.filter(
+        capacity=OuterRef("pk"), status=Hold.Status.ACTIVE, expires_at__lte=now
+    )
+    locked = (
+        Capacity.objects.select_for_update().annotate(overdue=Exists(overdue)).get(pk=capacity.pk)
+    )
+    expired = _expire_due(locked, now) if locked.overdue else 0
+    return locked, expired
 
 
 def _location_beds_refresh(location_id: int) -> None:
@@ -511,8 +523,7 @@ def capacity_update(
     """The shelter's own numbers. Holds are never wiped: beds held for people on their way
     stay held, and a total below what is in use is refused with the reason."""
     now = timezone.now()
-    capacity = _locked_capacity(capacity)
-    _expire_due(capacity, now)
+    capacity, _expired = _locked_capacity(capacity, now)
     new_total = capacity.total if total is None else total
     new_occupied = capacity.occupied if occupied is None else occupied
     if new_occupied + capacity.held > new_total and total is not None:
@@ -547,16 +558,25 @@ def capacity_update(
 
 @transaction.atomic
 def hold_place(*, capacity: Capacity, agency: Organization, placed_by: Membership | None) -> Hold:
-    """Keep one free bed for someone an officer is helping, for the network's hold time."""
+    """Keep one free bed for someone an officer is helping, for the network's hold time.
+
+    The usual case is one conditional UPDATE: it takes a bed only if the counters show one
+    free, and locks the row until commit. ``held`` still counts holds that are overdue but
+    not yet marked expired, so it can only under-report free beds, never invent one; when it
+    finds none, the row is locked, overdue holds are expired, and the numbers decide. The
+    returned hold's ``capacity`` is the object passed in, its counters as they were read."""
     now = timezone.now()
-    capacity = _locked_capacity(capacity)
-    _expire_due(capacity, now)
-    if capacity.status != Capacity.Status.ACCEPTING:
-        raise BedConflict(str(ERROR_NOT_ACCEPTING), "not_accepting")
-    if capacity.available < 1:
-        raise BedConflict(str(ERROR_NO_BED), "no_bed")
-    capacity.held += 1
-    capacity.save(update_fields=["held", "updated_at"])
+    taken = Capacity.objects.filter(
+        pk=capacity.pk, status=Capacity.Status.ACCEPTING, total__gt=F("occupied") + F("held")
+    ).update(held=F("held") + 1, updated_at=now)
+    if not taken:
+        capacity, _expired = _locked_capacity(capacity, now)
+        if capacity.status != Capacity.Status.ACCEPTING:
+            raise BedConflict(str(ERROR_NOT_ACCEPTING), "not_accepting")
+        if capacity.available < 1:
+            raise BedConflict(str(ERROR_NO_BED), "no_bed")
+        capacity.held += 1
+        capacity.save(update_fields=["held", "updated_at"])
     return Hold.objects.create(
         capacity=capacity,
         agency=agency,
@@ -567,21 +587,24 @@ def hold_place(*, capacity: Capacity, agency: Organization, placed_by: Membershi
 
 
 def _end_hold(hold: Hold, status: str, *, occupy: bool) -> Hold:
+    """Cancel or confirm an active hold: its bed is given back, or becomes occupied. The
+    capacity row is locked first (the order every bed write takes), so the hold's state
+    cannot change underneath; the hold is then ended only if it is still active."""
     now = timezone.now()
-    capacity = _locked_capacity(hold.capacity)
-    _expire_due(capacity, now)
-    hold = Hold.objects.select_for_update().get(pk=hold.pk)
-    if hold.status != Hold.Status.ACTIVE:
+    capacity, _expired = _locked_capacity(hold.capacity, now)
+    ended = Hold.objects.filter(pk=hold.pk, status=Hold.Status.ACTIVE).update(
+        status=status, ended_at=now
+    )
+    if not ended:
+        hold = Hold.objects.get(pk=hold.pk)
         raise BedConflict(
             ERROR_HOLD_ENDED % {"status": hold.get_status_display().lower()}, "hold_ended"
         )
-    hold.status, hold.ended_at = status, now
-    hold.save(update_fields=["status", "ended_at"])
     capacity.held -= 1
     if occupy:
         capacity.occupied += 1
     capacity.save(update_fields=["held", "occupied", "updated_at"])
-    hold.capacity = capacity
+    hold.status, hold.ended_at, hold.capacity = status, now, capacity
     return hold
 
 
@@ -609,7 +632,7 @@ def holds_sweep() -> int:
     )
     for capacity in Capacity.objects.filter(pk__in=capacity_ids):
         with transaction.atomic():
-            swept += _expire_due(_locked_capacity(capacity), now)
+            swept += _locked_capacity(capacity, now)[1]
     return swept
 
 
