@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint fmt bench load seed messages clean help
+.PHONY: run test lint fmt bench load screenshots seed messages clean help
 
 help:
 	@echo "make run    – set up and serve the demo on http://127.0.0.1:$(PORT)/"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint   – ruff, mypy and the migrations check"
 	@echo "make bench  – benchmarks (see docs/BENCHMARKS.md)"
 	@echo "make load   – gunicorn + PostgreSQL under locust for 60 s (see docs/BENCHMARKS.md)"
+	@echo "make screenshots – the demo in Chromium, one PNG per step (docs/WALKTHROUGH.md)"
 	@echo "make messages – refresh and compile the Spanish catalogue"
 
 $(BIN)/python:
@@ -58,6 +59,10 @@ bench: $(VENV)/.installed-test
 # Needs PostgreSQL and Redis on this machine (LOAD_DATABASE_URL, LOAD_REDIS_URL; see bench/load.py).
 load: $(VENV)/.installed-test
 	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+# Needs Debian's chromium; writes docs/walkthrough/*.png and docs/WALKTHROUGH.md.
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python docs/screenshots.py $(SCREENSHOTS_ARGS)
 
 # Translations: refresh the catalogue from the code, then compile it (both are committed).
 messages: $(VENV)/.installed-test
