@@ -6,13 +6,15 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint fmt bench seed messages clean help
+.PHONY: run test lint fmt bench load screenshots seed messages clean help
 
 help:
 	@echo "make run    – set up and serve the demo on http://127.0.0.1:$(PORT)/"
 	@echo "make test   – set up and run the whole test suite (DATABASE_URL picks the database)"
 	@echo "make lint   – ruff, mypy and the migrations check"
 	@echo "make bench  – benchmarks (see docs/BENCHMARKS.md)"
+	@echo "make load   – gunicorn + PostgreSQL under locust for 60 s (see docs/BENCHMARKS.md)"
+	@echo "make screenshots – the demo in Chromium, one PNG per step (docs/WALKTHROUGH.md)"
 	@echo "make messages – refresh and compile the Spanish catalogue"
 
 $(BIN)/python:
@@ -53,6 +55,14 @@ fmt: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	HAVEN_ENV=development $(BIN)/python -m bench $(BENCH_ARGS)
+
+# Needs PostgreSQL and Redis on this machine (LOAD_DATABASE_URL, LOAD_REDIS_URL; see bench/load.py).
+load: $(VENV)/.installed-test
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+# Needs Debian's chromium; writes docs/walkthrough/*.png and docs/WALKTHROUGH.md.
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python docs/screenshots.py $(SCREENSHOTS_ARGS)
 
 # Translations: refresh the catalogue from the code, then compile it (both are committed).
 messages: $(VENV)/.installed-test

@@ -123,6 +123,13 @@ def referral_throughput(database: str, sends: int) -> dict[str, Any]:
     return result
 
 
+def machine() -> str:
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {_memory_gb()} GB, "
+        f"Python {platform.python_version()}"
+    )
+
+
 def _memory_gb() -> int:
     pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
     return round(pages * size / 2**30)
@@ -151,10 +158,7 @@ def main() -> None:
         parser.error(f"unknown benchmarks: {', '.join(sorted(unknown))}")
 
     results: dict[str, Any] = {
-        "machine": (
-            f"{platform.machine()}, {os.cpu_count()} cores, {_memory_gb()} GB, "
-            f"Python {platform.python_version()}"
-        ),
+        "machine": machine(),
         "locations": args.locations,
         "databases": {},
         "referrals": {},

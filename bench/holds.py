@@ -62,16 +62,30 @@ def client(args: tuple[list[int], float, int]) -> dict[str, Any]:
     return {"placed": placed, "cancelled": cancelled, "refused": refused, "errors": errors}
 
 
-def invariants(capacity_ids: list[int]) -> list[str]:
+def invariants(capacity_ids: list[int] | None = None) -> list[str]:
+    """Every bed invariant of DESIGN.md §5 that a capacity's row and its holds can show:
+    held = its active holds, occupied ≤ total, available = total − occupied − held ≥ 0.
+    ``None`` checks every capacity in the database (one query)."""
+    from django.db.models import Count, Q
+
     from directory.models import Capacity, Hold
 
+    capacities = (
+        Capacity.objects.all()
+        if capacity_ids is None
+        else Capacity.objects.filter(pk__in=capacity_ids)
+    )
+    rows = capacities.annotate(
+        active=Count("holds", filter=Q(holds__status=Hold.Status.ACTIVE))
+    ).values_list("pk", "total", "occupied", "held", "active")
     problems = []
-    for capacity in Capacity.objects.filter(pk__in=capacity_ids):
-        active = Hold.objects.filter(capacity=capacity, status="active").count()
-        if capacity.held != active:
-            problems.append(f"capacity {capacity.pk}: held {capacity.held} != {active} active")
-        if capacity.total - capacity.occupied - capacity.held < 0:
-            problems.append(f"capacity {capacity.pk}: overbooked")
+    for pk, total, occupied, held, active in rows.iterator(chunk_size=5000):
+        if held != active:
+            problems.append(f"capacity {pk}: held {held} != {active} active")
+        if occupied > total:
+            problems.append(f"capacity {pk}: occupied {occupied} > total {total}")
+        if total - occupied - held < 0:
+            problems.append(f"capacity {pk}: overbooked")
     return problems
 
 

@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Response,
+    sync_playwright,
+)
 
 from tests.factories import PASSWORD, current_code, totp_device
 
@@ -29,11 +36,8 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """open_page(**context_options) → a phone-sized page in a context of its own, watched:
-    the test fails on any console error, script error or failed asset."""
-    contexts, errors = [], []
+def watch(page: Page, errors: list[str]) -> Page:
+    """Collect into ``errors`` every console error, script error and failed asset of the page."""
 
     # A blocked style or script (CSP) or a broken asset shows up as a console error.
     def on_console(message: ConsoleMessage) -> None:
@@ -52,6 +56,19 @@ def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
         ):
             errors.append(f"{response.status} {response.url}")
 
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """open_page(**context_options) → a phone-sized page in a context of its own, watched:
+    the test fails on any console error, script error or failed asset."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
     def make(**options: Any) -> Page:
         context = browser.new_context(
             **{"viewport": {"width": 390, "height": 844}, "locale": "en-US", **options}
@@ -59,10 +76,7 @@ def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.on("console", on_console)
-        page.on("response", on_response)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
+        return watch(page, errors)
 
     yield make
     for context in contexts:
@@ -86,13 +100,24 @@ def unlabelled_controls(page: Page) -> list[str]:
     )
 
 
-def sign_in(page: Page, base: str, user: Any) -> None:
+def sign_in(page: Page, base: str, user: Any, *, password: str = PASSWORD) -> None:
     """Password, then the code from the authenticator app, as a member does it."""
-    device = totp_device(user)
+    totp_device(user)  # before the password: someone without one would be asked to set it up
+    sign_in_password(page, base, user, password=password)
+    sign_in_code(page, user)
+
+
+def sign_in_password(page: Page, base: str, user: Any, *, password: str = PASSWORD) -> None:
+    """The first step of signing in: e-mail and password."""
     page.goto(base + "/accounts/sign-in/")
     page.get_by_label("E-mail address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Continue").click()
+
+
+def sign_in_code(page: Page, user: Any) -> None:
+    """The second step: the current code of the person's authenticator."""
+    device = totp_device(user)
     page.get_by_label(re.compile("Code from your authenticator app")).fill(current_code(device))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/accounts/$"))
