@@ -837,7 +837,7 @@ class Hold(models.Model):
         ACTIVE = "active", _("Held")
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Expired")
-        CONFIRMED = "confirmed", _("Arrived")
+        CONFIRMED = "confirmed", _("Confirmed by the shelter")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     capacity = models.ForeignKey(Capacity, on_delete=models.PROTECT, related_name="holds")

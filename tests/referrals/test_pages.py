@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from referrals.models import Packet, Referral
+from referrals.services import referral_accept
 from tests.consent.conftest import grant
 from tests.referrals.conftest import NAME, PHONE, a_hold, send
 
@@ -45,6 +46,19 @@ def test_an_officer_sends_from_the_consent_and_sees_only_the_state(keyed, signed
     assert (
         officer.post(reverse("referrals:open", kwargs={"code": referral.code})).status_code == 403
     )
+
+
+def test_the_officer_sees_acceptance_never_arrival(keyed, signed_in):
+    hold = a_hold(keyed)
+    referral = send(keyed, hold=hold)
+    referral_accept(referral=referral, by=keyed.caseworker_x)
+    shown = signed_in(keyed.officer_a.user).get(
+        reverse("referrals:detail", kwargs={"code": referral.code})
+    )
+    page = shown.content.decode()
+    assert "Accepted" in page
+    assert "Confirmed by the shelter" in page  # the bed is theirs now: nothing about the person
+    assert "Arrived" not in page
 
 
 def test_a_bad_form_is_a_400_with_messages_and_nothing_sent(keyed, signed_in):
