@@ -131,8 +131,7 @@ def attempt(
     before = (before or fingerprint()) if watch else None
     try:
         response = call()
-    except Exception as error:
-        connection.close_if_unusable_or_obsolete()
+    except Exception as error:  # the crash is what is being looked for
         return Outcome(500, False, "", "", set(), repr(error))
     after = fingerprint() if watch else None
     return Outcome(
