@@ -9,12 +9,13 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, User
+from config.forms import OneValueEach
 from directory.models import Membership, Organization
 
 ERROR_PASSWORDS_DIFFER = _("The two passwords are not the same.")
 
 
-class SignInForm(forms.Form):
+class SignInForm(OneValueEach, forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"), max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
@@ -25,7 +26,7 @@ class SignInForm(forms.Form):
     )  # fmt: skip
 
 
-class CodeForm(forms.Form):
+class CodeForm(OneValueEach, forms.Form):
     code = forms.CharField(
         label=_("Code from your authenticator app, or a backup code"), max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text",
@@ -33,7 +34,7 @@ class CodeForm(forms.Form):
     )  # fmt: skip
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(OneValueEach, forms.Form):
     code = forms.RegexField(
         label=_("The 6-digit code your app shows now"), regex=r"^\s*\d{6}\s*$", max_length=12,
         error_messages={"invalid": _("Enter the 6 digits your app shows.")},
@@ -41,14 +42,14 @@ class EnrolForm(forms.Form):
     )  # fmt: skip
 
 
-class EmailForm(forms.Form):
+class EmailForm(OneValueEach, forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"), max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )  # fmt: skip
 
 
-class NewPasswordForm(forms.Form):
+class NewPasswordForm(OneValueEach, forms.Form):
     password1 = forms.CharField(
         label=_("New password"), strip=False, max_length=256,
         help_text=_("At least 12 characters. A few unrelated words make a strong one."),
@@ -90,7 +91,7 @@ def _role_field(organization: Organization) -> forms.ChoiceField:
     return forms.ChoiceField(label=_("Role"), choices=choices)
 
 
-class InviteForm(forms.Form):
+class InviteForm(OneValueEach, forms.Form):
     email = forms.EmailField(label=_("Their e-mail address"), max_length=254)
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
@@ -98,13 +99,13 @@ class InviteForm(forms.Form):
         self.fields["role"] = _role_field(organization)
 
 
-class RoleForm(forms.Form):
+class RoleForm(OneValueEach, forms.Form):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["role"] = _role_field(organization)
 
 
-class TokenForm(forms.Form):
+class TokenForm(OneValueEach, forms.Form):
     name = forms.CharField(
         label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “bed board”.")
     )

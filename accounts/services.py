@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,6 +35,8 @@ from directory.models import Membership, Organization
 
 BACKUP_CODE_COUNT = 10
 TOKEN_PREFIX_BYTES = 6
+TOKEN_PREFIX = re.compile(rf"[0-9a-f]{{{2 * TOKEN_PREFIX_BYTES}}}")
+TOKEN_MAX_LENGTH = 200
 TOKEN_SECRET_BYTES = 24
 
 ERROR_ROLE_NOT_IN_KIND = _("This role does not exist in this kind of organisation.")
@@ -452,7 +455,9 @@ def token_revoke(*, token: ApiToken, actor: Membership | None) -> ApiToken:
 def token_authenticate(raw: str) -> ApiToken | None:
     """The active token for a presented bearer value, or None. Compared in constant time."""
     parts = raw.split("_", 2)  # the secret itself may contain "_"
-    if len(parts) != 3 or parts[0] != "hvn" or not parts[1] or not parts[2]:
+    if len(parts) != 3 or parts[0] != "hvn" or not TOKEN_PREFIX.fullmatch(parts[1]):
+        return None  # nothing else is looked up (a NUL byte would upset PostgreSQL)
+    if not parts[2] or len(parts[2]) > TOKEN_MAX_LENGTH:
         return None
     token = (
         ApiToken.objects.select_related("organization")

@@ -98,7 +98,7 @@ def _next(request: HttpRequest) -> str:
 def sign_in(request: HttpRequest) -> HttpResponse:
     if user_is_verified(request.user):
         return HttpResponseRedirect(_next(request))
-    form = SignInForm(request.POST or None)
+    form = SignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = services.account_sign_in(request=request, **form.cleaned_data)
         if user is not None:
@@ -128,7 +128,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(_next(request))
     if not services.account_has_second_factor(request.user):
         return _to(request, "accounts:mfa-setup", next_url=_next(request))
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if services.account_verify(
             request=request, user=request.user, code=form.cleaned_data["code"]
@@ -164,7 +164,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     # Someone with a working authenticator replaces it only after proving they hold it.
     if services.account_has_second_factor(user) and not user_is_verified(user):
         return _to(request, "accounts:verify", next_url=_next(request))
-    form = EnrolForm(request.POST or None)
+    form = EnrolForm(request.POST if request.method == "POST" else None)
     device = pending_authenticator(user=user)
     if request.method == "POST" and device is not None and form.is_valid():
         codes = services.mfa_enrolment_confirm(
@@ -211,7 +211,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:
-    form = EmailForm(request.POST or None)
+    form = EmailForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.password_reset_request(request=request, email=form.cleaned_data["email"])
         return render(request, "accounts/password_reset_sent.html")
@@ -227,7 +227,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
     user = _reset_user(uidb64, token)
     if user is None:
         return render(request, "accounts/password_reset_invalid.html", status=400)
-    form = NewPasswordForm(request.POST or None, user=user)
+    form = NewPasswordForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         services.password_reset_complete(user=user, password=form.cleaned_data["password1"])
         messages.success(
@@ -265,7 +265,9 @@ def invitation(request: HttpRequest, secret: str) -> HttpResponse:
         return render(request, "accounts/invitation_closed.html", status=404)
     user = request.user if request.user.is_authenticated else None
     existing = user is None and User.objects.filter(email__iexact=invite.email).exists()
-    form = NewAccountForm(request.POST or None, user=User(email=invite.email))
+    form = NewAccountForm(
+        request.POST if request.method == "POST" else None, user=User(email=invite.email)
+    )
     if request.method == "POST" and (user is not None or (not existing and form.is_valid())):
         try:
             services.invitation_accept(

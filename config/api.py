@@ -4,11 +4,60 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
-from rest_framework import exceptions, status
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+ERROR_NOT_TEXT = _("Must be text, in quotes.")
+ERROR_NOT_WHOLE_NUMBER = _("Must be a whole number, without quotes.")
+ERROR_NOT_BOOLEAN = _("Must be true or false, without quotes.")
+ERROR_NOT_LIST = _("Must be a list, in square brackets.")
+ERROR_NOT_OBJECT = _("Must be an object, in curly brackets.")
+
+
+def _json_type_error(field: serializers.Field, value: Any) -> str | None:
+    """Why ``value`` is the wrong JSON type for ``field``, or None.
+
+    DRF converts generously ("2" → 2, 1 → "1", "yes" → True, an integer → a UUID); a JSON
+    body says what type it means, and the API holds it to the one its schema documents.
+    """
+    if value is None:
+        return None  # allow_null decides, with DRF's own message
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else str(ERROR_NOT_BOOLEAN)
+    if isinstance(field, serializers.IntegerField):
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        return None if whole else str(ERROR_NOT_WHOLE_NUMBER)
+    if isinstance(field, serializers.ListField):
+        if not isinstance(value, list):
+            return str(ERROR_NOT_LIST)
+        return next(filter(None, (_json_type_error(field.child, item) for item in value)), None)
+    if isinstance(field, serializers.BaseSerializer):
+        return None if isinstance(value, dict) else str(ERROR_NOT_OBJECT)
+    textual = (serializers.CharField, serializers.ChoiceField, serializers.UUIDField,
+               serializers.DateTimeField, serializers.DateField)  # fmt: skip
+    if isinstance(field, textual) and not isinstance(value, str):
+        return str(ERROR_NOT_TEXT)
+    return None
+
+
+class StrictInput(serializers.Serializer):
+    """An API request body: each field must have the JSON type its schema says."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            wrong = {
+                name: [problem]
+                for name, field in self.fields.items()
+                if name in data and (problem := _json_type_error(field, data[name]))
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
 
 
 def _first_message(detail: Any, field: str = "") -> tuple[str, str, str]:
@@ -23,11 +72,19 @@ def _first_message(detail: Any, field: str = "") -> tuple[str, str, str]:
     return str(detail), getattr(detail, "code", "invalid"), field
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = BodyTooLarge(_("The body is larger than %(limit)d bytes.") % {"limit": limit})
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

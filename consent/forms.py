@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import OneValueEach
 from consent.models import Acknowledgement, Item
 from directory.models import Category, Organization
 
@@ -22,7 +23,7 @@ def expiry_choices() -> list[tuple[str, str]]:
     return [(str(d), str(labels[d])) for d in days]
 
 
-class ConsentRequestForm(forms.Form):
+class ConsentRequestForm(OneValueEach, forms.Form):
     recipient = forms.ModelChoiceField(
         label=_("Organisation that will receive the referral"),
         queryset=Organization.objects.filter(kind=Organization.Kind.PROVIDER).order_by("name"),
@@ -34,7 +35,7 @@ class ConsentRequestForm(forms.Form):
     )  # fmt: skip
 
 
-class GrantForm(forms.Form):
+class GrantForm(OneValueEach, forms.Form):
     items = forms.MultipleChoiceField(
         label=_("What may be shared"), choices=Item.choices, widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one thing you agree to share.")},
@@ -82,7 +83,7 @@ class GrantForm(forms.Form):
         return data
 
 
-class LinkCodeForm(forms.Form):
+class LinkCodeForm(OneValueEach, forms.Form):
     code = forms.CharField(
         label=_("The code the officer gave you"), max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
@@ -90,7 +91,7 @@ class LinkCodeForm(forms.Form):
     )  # fmt: skip
 
 
-class PortalSignInForm(forms.Form):
+class PortalSignInForm(OneValueEach, forms.Form):
     code = forms.CharField(
         label=_("Receipt code"), max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
@@ -102,7 +103,7 @@ class PortalSignInForm(forms.Form):
     )  # fmt: skip
 
 
-class ShortenForm(forms.Form):
+class ShortenForm(OneValueEach, forms.Form):
     days = forms.ChoiceField(label=_("End it after"), widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.forms import one_value
 from consent import services
 from consent.forms import (
     ConsentRequestForm,
@@ -136,7 +137,7 @@ def survivor_start(request: HttpRequest) -> HttpResponse:
     """Where a survivor types the short code an officer read out (instead of the QR code)."""
     if request.method == "GET" and _capture_request(request) is not None:
         return survivor_redirect(request, reverse("consent:capture"))
-    form = LinkCodeForm(request.POST or None)
+    form = LinkCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         consent_request = services.consent_request_open(
             secret=form.cleaned_data["code"], ip=get_client_ip_address(request) or None
@@ -166,7 +167,7 @@ def capture(request: HttpRequest) -> HttpResponse:
     consent_request = _capture_request(request)
     if consent_request is None:
         return survivor_render(request, "consent/survivor/link_closed.html", status=404)
-    form = GrantForm(request.POST or None)
+    form = GrantForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         # Handed the officer's own signed-in device, or on the survivor's phone.
@@ -233,7 +234,7 @@ def portal_required(view: View) -> View:
 def portal(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and _portal_receipt(request) is not None:
         return survivor_redirect(request, reverse("consent:portal-consents"))
-    form = PortalSignInForm(request.POST or None)
+    form = PortalSignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         receipt = services.receipt_sign_in(
             code=form.cleaned_data["code"],
@@ -352,7 +353,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         "recipient": request.GET.get("recipient"),
         "services": request.GET.getlist("services"),
     }
-    form = ConsentRequestForm(request.POST or None, initial=initial)
+    form = ConsentRequestForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             consent_request, secret = services.consent_request_start(
@@ -413,7 +414,7 @@ def consent_revoke_by_phone(request: HttpRequest, code: str) -> HttpResponse:
     membership = memberships_for(request.user).filter(
         organization_id__in=[consent.recipient_id, consent.requested_by.organization_id]
     ).first()  # fmt: skip
-    if membership is None or request.POST.get("confirm") != "yes":
+    if membership is None or one_value(request.POST, "confirm") != "yes":
         messages.error(request, _("Tick the box to confirm the survivor asked for this."))
         return redirect("consent:detail", code=consent.code)
     try:

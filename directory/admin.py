@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -32,6 +34,38 @@ from directory.models import (
     TaxonomyTerm,
 )
 from directory.services import apply_placement, location_index_refresh
+
+
+class KnownChoicesOnly(AutocompleteSelect):
+    """Django's autocomplete box, able to show a form again whose value is not an id at all
+    (text sent for a number): Django looks such a value up and fails with a server error;
+    here it simply has no option to show, and the field's own error says why."""
+
+    def optgroups(self, name: str, value: Sequence[str], attr: Any = None) -> Any:
+        remote = self.field.remote_field
+        options = remote.model._meta
+        target = options.get_field(getattr(remote, "field_name", None) or options.pk.name)
+        kept = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except ValidationError:
+                continue
+            kept.append(item)
+        return super().optgroups(name, kept, attr)
+
+
+class SafeAutocomplete:
+    """Autocomplete fields that survive any value (see :class:`KnownChoicesOnly`)."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
+            kwargs["widget"] = KnownChoicesOnly(
+                db_field,
+                self.admin_site,  # type: ignore[attr-defined]
+                using=kwargs.get("using"),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
 class UrlsAssumeHttps:
@@ -105,7 +139,7 @@ class ScheduleExceptionInline(UrlsAssumeHttps, admin.TabularInline):
     extra = 0
 
 
-class ServiceAtLocationInline(UrlsAssumeHttps, admin.TabularInline):
+class ServiceAtLocationInline(SafeAutocomplete, UrlsAssumeHttps, admin.TabularInline):
     model = ServiceAtLocation
     extra = 0
     autocomplete_fields = ["service", "location"]
@@ -117,7 +151,7 @@ class ServicePopulationInline(UrlsAssumeHttps, admin.TabularInline):
     extra = 0
 
 
-class MembershipInline(UrlsAssumeHttps, admin.TabularInline):
+class MembershipInline(SafeAutocomplete, UrlsAssumeHttps, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -135,7 +169,7 @@ class OrganizationAdmin(UrlsAssumeHttps, admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(UrlsAssumeHttps, admin.ModelAdmin):
+class ServiceAdmin(SafeAutocomplete, UrlsAssumeHttps, admin.ModelAdmin):
     list_display = ["name", "organization", "category", "status", "assured_date"]
     list_filter = ["category", "status", VerificationFilter, "accepts_police_referrals"]
     search_fields = ["name", "organization__name", "code"]
@@ -155,7 +189,7 @@ class ServiceAdmin(UrlsAssumeHttps, admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(UrlsAssumeHttps, admin.ModelAdmin):
+class LocationAdmin(SafeAutocomplete, UrlsAssumeHttps, admin.ModelAdmin):
     list_display = ["name", "organization", "confidential", "time_zone", "updated_at"]
     list_filter = ["confidential", "location_type", "time_zone"]
     search_fields = ["name", "organization__name", "code"]

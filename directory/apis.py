@@ -19,6 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import StrictInput
+from config.forms import ERROR_REPEATED
 from directory.beds import Freshness
 from directory.models import (
     WEEKDAY_FIELDS,
@@ -59,8 +61,10 @@ class SearchPagination(PageNumberPagination):
     django_paginator_class = SearchPaginator
 
     def get_page_number(self, request: Any, paginator: Any) -> int:
+        if len(request.query_params.getlist(self.page_query_param)) > 1:
+            raise exceptions.ValidationError({"page": [ERROR_REPEATED]})
         raw = request.query_params.get(self.page_query_param, "1")
-        if not raw.isdigit() or int(raw) < 1:
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
             raise exceptions.ValidationError(
                 {"page": [_("The page must be a whole number from 1 up.")]}
             )
@@ -276,7 +280,7 @@ class CapacityOutput(serializers.Serializer):
     counted_at = serializers.DateTimeField(allow_null=True)
 
 
-class CapacityUpdateInput(serializers.Serializer):
+class CapacityUpdateInput(StrictInput):
     total = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
     occupied = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
     status = serializers.ChoiceField(choices=Capacity.Status.choices, required=False)
@@ -334,7 +338,7 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
     return dict(serializer.validated_data)
 
 
-class HoldPlaceInput(serializers.Serializer):
+class HoldPlaceInput(StrictInput):
     location = serializers.UUIDField()
     population = serializers.ChoiceField(choices=Population.choices)
     agency = serializers.UUIDField(

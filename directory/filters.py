@@ -13,6 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import OneValueEach
 from directory.beds import beds_trust_window, free_bed_condition
 from directory.hours import open_at_condition
 from directory.languages import COMMON_LANGUAGES
@@ -155,6 +156,10 @@ def within_radius(
     )
 
 
+class SearchForm(OneValueEach, forms.Form):
+    """A search asks each question once: ``near=a&near=b`` is refused, not half-read."""
+
+
 class LocationSearchFilter(django_filters.FilterSet):
     near = NearFilter(
         method="filter_nothing",
@@ -213,6 +218,7 @@ class LocationSearchFilter(django_filters.FilterSet):
     class Meta:
         model = Location
         fields: list[str] = []
+        form = SearchForm
 
     def filter_nothing(
         self, queryset: QuerySet[Location], name: str, value: Any

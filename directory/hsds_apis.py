@@ -16,12 +16,13 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.forms import ERROR_REPEATED
 from directory import hsds
 from directory.selectors import can_see_beds, viewer_organization_ids
 
@@ -90,6 +91,11 @@ class TaxonomyTermListInput(PageInput):
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The query's parameters, each given once (``page=1&page=9`` is refused, not guessed)."""
+    names = serializer_class().get_fields().keys()
+    repeated = [name for name in names if len(request.query_params.getlist(name)) > 1]
+    if repeated:
+        raise exceptions.ValidationError({name: [ERROR_REPEATED] for name in repeated})
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

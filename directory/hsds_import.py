@@ -18,6 +18,7 @@ cannot be placed is imported, unlisted in search, and reported.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,8 +27,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import DecimalField, FloatField, IntegerField, Model
 from django.utils import timezone
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
@@ -151,15 +153,67 @@ def read_json(path: Path) -> list[tuple[str, Document]]:
     except OSError as error:
         raise ImportRefused([Problem(name, "", f"cannot be read ({error.strerror})")]) from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         where = f"{name} line {error.lineno} column {error.colno}"
         raise ImportRefused([Problem(where, "", f"is not valid JSON: {error.msg}")]) from None
+    except RecursionError:
+        raise ImportRefused([Problem(name, "", "is nested too deeply to be HSDS")]) from None
+    except ValueError as error:  # a key twice, NaN, a number too long to read
+        raise ImportRefused([Problem(name, "", f"is not valid JSON: {error}")]) from None
     if isinstance(data, dict) and isinstance(data.get("contents"), list):
         return [(f"{name} /contents/{i}", item) for i, item in enumerate(data["contents"])]
     if isinstance(data, list):
         return [(f"{name} /{i}", item) for i, item in enumerate(data)]
     return [(name, data)]
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A key given twice in one object is refused: which of the two was meant?"""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key[:40]!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+# Whole numbers the database's integer columns can hold at all (each column checks its own
+# range again before it is written).
+LARGEST_INTEGER = 2**63 - 1
+
+
+def _unsafe_values(record: Any) -> Iterable[tuple[str, str]]:
+    """(JSON pointer, what is wrong) for every value no column can hold: text with a NUL
+    character or half of a surrogate pair, numbers that are not finite or too large."""
+    pending: list[tuple[str, Any]] = [("", record)]
+    while pending:
+        pointer, value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                yield pointer, "holds a NUL character (\\u0000), which is not text"
+            elif not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    yield pointer, "holds half of a UTF-16 surrogate pair, which is not text"
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int) and abs(value) > LARGEST_INTEGER:
+            yield pointer, "is too large a number"
+        elif isinstance(value, float) and not math.isfinite(value):
+            yield pointer, "is not a finite number"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                pending.append((f"{pointer}/{key}", item))
+                if isinstance(key, str) and "\x00" in key:
+                    yield pointer, "has a key with a NUL character in it"
+        elif isinstance(value, list):
+            pending += [(f"{pointer}/{index}", item) for index, item in enumerate(value)]
 
 
 def _kind(record: Any) -> str:
@@ -202,6 +256,11 @@ def check(where: str, record: Any) -> list[Problem]:
     if not isinstance(record, dict):
         return [Problem(where, "", "is not an HSDS object")]
     problems = []
+    for pointer, message in _unsafe_values(_strip_origins(record)):
+        name = pointer.rsplit("/", 1)[-1]
+        problems.append(Problem(f"{where} {pointer}" if pointer else where, name, message))
+    if problems:
+        return problems  # the schema's checks would choke on these values too
     for found in _validator(_kind(record)).iter_errors(_strip_origins(record)):
         error = best_match([found])  # the most specific reason inside anyOf / oneOf
         path = list(error.absolute_path)
@@ -260,6 +319,7 @@ class _Writer:
             item = model(code=code, **values)
             if isinstance(item, Location):
                 apply_placement(item)
+            _check_numbers(item, code)
             item.save()
             self.summary.created += 1
             Metadata.objects.create(
@@ -282,6 +342,7 @@ class _Writer:
         if changed:
             if isinstance(item, Location):
                 apply_placement(item)
+            _check_numbers(item, code)
             item.save()
             self.summary.updated += 1
         else:
@@ -465,6 +526,22 @@ class _Writer:
                 "valid_from": _date(doc.get("valid_from")), "valid_to": _date(doc.get("valid_to")),
                 "description": (doc.get("description") or "")[:255],
             })  # fmt: skip
+
+
+def _check_numbers(item: Model, code: str) -> None:
+    """A number its column cannot hold (a negative or five-digit year), or numbers that break
+    a rule of the table (a minimum age above the maximum), refuse the import: the schema sets
+    no ranges, and the database would otherwise fail mid-write."""
+    numeric = (IntegerField, FloatField, DecimalField)
+    exclude = [f.name for f in item._meta.fields if not isinstance(f, numeric)]
+    try:
+        item.full_clean(exclude=exclude, validate_unique=False)
+    except ValidationError as error:
+        resource = item._meta.model_name or ""
+        raise ImportRefused([
+            Problem(f"{resource} {code}", field, message)
+            for field, messages in error.message_dict.items() for message in messages
+        ]) from None  # fmt: skip
 
 
 def _same(previous: Any, value: Any) -> bool:

@@ -73,6 +73,8 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any, BinaryIO
 
+from django.conf import settings
+
 from directory.hsds_problems import ORIGIN, ImportRefused, Problem
 
 HSDS_DIR = Path(__file__).resolve().parent / "hsds_schema" / "3.1"
@@ -673,6 +675,13 @@ def _extract(archive_path: Path, target: Path, problems: list[Problem]) -> Path 
                 if not info.is_dir()
                 and not any(_junk(part) for part in PurePosixPath(info.filename).parts)
             ]
+            unpacked = sum(info.file_size for info in members)
+            limit = settings.HAVEN_IMPORT_MAX_MB * 2**20
+            if unpacked > limit:
+                # Sizes as the zip declares them: reading never goes past a member's own.
+                message = f"unpacks to {unpacked:,} bytes, more than the {limit:,} allowed"
+                problems.append(Problem(where, "", f"{message} (HAVEN_IMPORT_MAX_MB)"))
+                return None
             paths = [PurePosixPath(info.filename) for info in members]
             packages = sorted(
                 (p.parent for p in paths if p.name == DATAPACKAGE and len(p.parts) <= 2),

@@ -14,12 +14,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from config.forms import OneValueEach
 from directory.hsds_import import ImportSummary, import_path
 from directory.hsds_problems import ImportRefused, Problem
 from directory.selectors import user_is_verified
 
+MAX_NAME_BYTES = 200
 
-class HsdsImportForm(forms.Form):
+
+class HsdsImportForm(OneValueEach, forms.Form):
     file = forms.FileField(
         label=_("HSDS file"),
         help_text=_("A JSON file, or a .zip of a tabular package with datapackage.json."),
@@ -36,7 +39,18 @@ class HsdsImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".json", ".zip")):
             raise forms.ValidationError(_("Upload a .json file or a .zip package."))
+        upload.name = storable_name(upload.name)
         return upload
+
+
+def storable_name(name: str) -> str:
+    """The uploaded file's name as the file is saved under (and the report calls it): no
+    folders, no control characters, and short enough in bytes for any file system (255
+    characters of emoji are 1,020 bytes)."""
+    name = "".join(c for c in Path(name).name if c.isprintable())
+    suffix = Path(name).suffix
+    stem = name[: len(name) - len(suffix)].encode()[:MAX_NAME_BYTES].decode("utf-8", "ignore")
+    return (stem or "upload") + suffix.lower()
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,7 +60,10 @@ def hsds_import(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('accounts:sign-in')}?next={request.path}")
     if not request.user.is_staff:
         raise PermissionDenied
-    form = HsdsImportForm(request.POST or None, request.FILES or None)
+    form = HsdsImportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     summary: ImportSummary | None = None
     problems: list[Problem] = []
     if request.method == "POST" and form.is_valid():

@@ -90,6 +90,9 @@ class SearchHit:
     card: dict[str, Any]
 
 
+MAX_PAGE = 100_000
+
+
 class SearchPaginator(Paginator):
     """Ranks and counts in one pass of the database, then reads only the page's cards.
 
@@ -106,6 +109,9 @@ class SearchPaginator(Paginator):
             raise PageNotAnInteger(_("That page number is not an integer")) from None
         if number < 1:
             raise EmptyPage(_("That page number is less than 1"))
+        if number > MAX_PAGE:
+            # Past any directory's end, and before an OFFSET the database cannot hold.
+            raise EmptyPage(_("That page contains no results"))
         bottom = (number - 1) * self.per_page
         ranked = self.object_list.annotate(total=Window(Count("*"))).values_list(
             "pk", "distance_mi", "total"

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.core.paginator import InvalidPage
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -19,8 +20,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from config.forms import one_value
 from directory.beds import beds_for_locations
 from directory.filters import LocationSearchFilter
+from directory.forms import HoldPlaceForm
 from directory.languages import language_name
 from directory.models import (
     WEEKDAY_FIELDS,
@@ -65,7 +68,8 @@ from directory.services import (
 def search(request: HttpRequest) -> HttpResponse:
     viewers = viewer_organization_ids(request.user)
     beds = can_see_beds(request.user, organization_ids=viewers)
-    if "near" not in request.GET:
+    if not request.GET.keys() & LocationSearchFilter.base_filters.keys():
+        # No search asked yet (a ?page= or ?next= alone is no question either).
         context = {"form": LocationSearchFilter().form, "show_beds": beds}
         return render(request, "directory/search.html", context)
     try:
@@ -225,12 +229,14 @@ def _members_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 @require_POST
 @_members_only
 def hold_place_view(request: HttpRequest) -> HttpResponse:
-    agency = hold_agency_for(request.user, request.POST.get("agency") or None)
+    form = HoldPlaceForm(request.POST)
+    if not form.is_valid():
+        # Hidden fields the listing's button sends: wrong ones were not typed by anyone.
+        raise BadRequest("hold: " + ", ".join(form.errors))
+    data = form.cleaned_data
+    agency = hold_agency_for(request.user, str(data["agency"]) if data["agency"] else None)
     placed_by = acting_for(request.user, agency, roles=AGENCY_ROLES, scope="holds:write")
-    capacity = capacity_for_hold(
-        location_code=request.POST.get("location", ""),
-        population=request.POST.get("population", ""),
-    )
+    capacity = capacity_for_hold(location_code=data["location"], population=data["population"])
     try:
         hold = hold_place(capacity=capacity, agency=agency, placed_by=placed_by)
     except BedConflict as error:
@@ -331,12 +337,12 @@ def beds_update(request: HttpRequest, code: str) -> HttpResponse:
         scope="capacity:write",
     )
     change: dict[str, Any] = {}
-    adjust = request.POST.get("adjust", "")
+    adjust, status = one_value(request.POST, "adjust"), one_value(request.POST, "status")
     if adjust in ADJUSTMENTS:
         field, step = adjust.split(":")
         change[field] = max(0, getattr(capacity, field) + int(step))
-    elif request.POST.get("status") in Capacity.Status.values:
-        change["status"] = request.POST["status"]
+    elif status in Capacity.Status.values:
+        change["status"] = status
     elif "confirm" not in request.POST:
         messages.error(request, _("Nothing to change. Use − or +, or confirm the counts."))
         return _beds_redirect(status=400)

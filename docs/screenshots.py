@@ -452,12 +452,12 @@ def main() -> None:
         import django
 
         django.setup()
-        from tests.browser.conftest import ARGS, CHROMIUM
+        from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
         shutil.rmtree(SHOTS, ignore_errors=True)
         SHOTS.mkdir(parents=True)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             walkthrough = Walkthrough(browser, base)
             walk(walkthrough)
             browser.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -21,6 +22,10 @@ from idempotency.models import IdempotencyKey
 HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+# Printable ASCII without spaces: what a UUID or any generated key is made of, and nothing a
+# database or a log would mangle (a NUL, a line break).
+KEY = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")
+ERROR_KEY = _("Use 1 to 255 letters, digits or punctuation marks, such as a UUID.")
 
 
 class KeyReused(exceptions.APIException):
@@ -56,10 +61,8 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
         key = request.headers.get(HEADER)
         if key is None:
             return view(self, request, *args, **kwargs)
-        if not key.strip() or len(key) > MAX_KEY_LENGTH:
-            raise exceptions.ValidationError(
-                {HEADER: [_("Use 1 to 255 characters, such as a UUID.")]}
-            )
+        if not KEY.fullmatch(key):
+            raise exceptions.ValidationError({HEADER: [ERROR_KEY]})
         principal, digest = _principal(request), _digest(request)
         kept = IdempotencyKey.objects.filter(
             principal=principal, key=key, created_at__gte=timezone.now() - KEEP_FOR

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import StrictInput
 from consent.models import Consent, Item
 from directory.models import Category, Hold, Location, Organization
 from directory.selectors import acting_for, viewer_organization_ids
@@ -30,14 +31,14 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class HouseholdInput(serializers.Serializer):
+class HouseholdInput(StrictInput):
     adults = serializers.IntegerField(min_value=1, max_value=20)
     children_0_5 = serializers.IntegerField(min_value=0, max_value=20, default=0)
     children_6_12 = serializers.IntegerField(min_value=0, max_value=20, default=0)
     children_13_17 = serializers.IntegerField(min_value=0, max_value=20, default=0)
 
 
-class ItemsInput(serializers.Serializer):
+class ItemsInput(StrictInput):
     """Only items the consent allows; each one named. Never logged, never returned."""
 
     name = serializers.CharField(max_length=300, required=False)
@@ -60,7 +61,7 @@ class ItemsInput(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class ReferralInput(serializers.Serializer):
+class ReferralInput(StrictInput):
     consent = serializers.UUIDField(help_text="The consent's reference.")
     recipient = serializers.UUIDField(help_text="The receiving organisation's id.")
     location = serializers.UUIDField(required=False, allow_null=True)
@@ -98,7 +99,7 @@ class ReferralOutput(serializers.Serializer):
     withdrawal = serializers.CharField(allow_blank=True)
 
 
-class DeclineInput(serializers.Serializer):
+class DeclineInput(StrictInput):
     reason = serializers.ChoiceField(choices=DeclineReason.choices)
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import OneValueEach
 from consent.models import Consent, Item
 from directory.models import Category, Hold, Location, Organization
 from referrals.models import DeclineReason, Need, SafetyFlag, Urgency
@@ -16,7 +17,7 @@ ITEM_WIDGETS = {Item.NOTES.value: forms.Textarea(attrs={"rows": 4})}
 ITEM_MAX = {Item.NOTES.value: 1000}
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(OneValueEach, forms.Form):
     location = forms.ChoiceField(label=_("Where"), required=False)
     hold = forms.ChoiceField(label=_("Bed hold to link"), required=False)
     urgency = forms.ChoiceField(
@@ -91,7 +92,7 @@ class ReferralForm(forms.Form):
         return {name: self.cleaned_data[name] for name in names}
 
 
-class ContactsForm(forms.ModelForm):
+class ContactsForm(OneValueEach, forms.ModelForm):
     """Where the organisation hears of new referrals, and who is told when one waits."""
 
     class Meta:
@@ -100,7 +101,7 @@ class ContactsForm(forms.ModelForm):
         labels = {"intake_email": _("Intake e-mail"), "on_call_email": _("On-call e-mail")}
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(OneValueEach, forms.Form):
     reason = forms.ChoiceField(
         label=_("Reason"), choices=DeclineReason.choices, widget=forms.RadioSelect
     )

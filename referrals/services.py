@@ -7,6 +7,7 @@ caseworker and a revocation) never both win.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -56,6 +57,9 @@ ERROR_SERVICE_NOT_CONSENTED = _("The consent does not cover this service.")
 ERROR_HOLD = _("This hold is not an active hold of your agency at this organisation.")
 ERROR_LOCATION = _("This location does not belong to the receiving organisation.")
 ERROR_HOUSEHOLD = _("Give the number of adults (at least 1) and of children by age.")
+ERROR_LANGUAGE = _("Give a language code such as es (or es-MX).")
+# ISO 639 (two or three letters), with a region or script if need be: BCP 47's common forms.
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,4})?")
 ERROR_CALLBACK = _("Give a phone number or e-mail address where you can be called back.")
 ERROR_ITEM_EMPTY = _("Fill in %(item)s, or leave it out.")
 ERROR_ITEM_TOO_LONG = _("%(item)s is too long (%(limit)d characters at most).")
@@ -212,8 +216,8 @@ def _tier1_clean(tier1: Tier1, consent: Consent) -> None:
         errors["needs"] = _("Choose needs from the list.")
     if not set(tier1.safety) <= set(SafetyFlag.values):
         errors["safety"] = _("Choose safety flags from the list.")
-    if len(tier1.language) > 8:
-        errors["language"] = _("Give a language code such as es.")
+    if tier1.language and not LANGUAGE_CODE.fullmatch(tier1.language):
+        errors["language"] = ERROR_LANGUAGE
     if not 5 <= len(tier1.callback.strip()) <= 200:
         errors["callback"] = ERROR_CALLBACK
     if errors:

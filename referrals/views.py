@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.views import verified_required
+from config.forms import one_value
 from consent.models import Consent, Item
 from consent.selectors import consent_get_for_staff
 from directory.models import Hold, Location, Membership
@@ -71,7 +72,7 @@ def referral_new(request: HttpRequest, consent_code: str) -> HttpResponse:
     membership = _sender_for_consent(request, consent)
     choices = send_choices(agency=membership.organization, recipient=consent.recipient)
     form = ReferralForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         consent=consent,
         # The hold the officer placed for this person, when there is only one to choose.
         initial={"hold": str(choices["holds"][0].code) if len(choices["holds"]) == 1 else ""},
@@ -191,7 +192,7 @@ def referral_accept(request: HttpRequest, code: str) -> HttpResponse:
 @verified_required
 def referral_decline(request: HttpRequest, code: str) -> HttpResponse:
     referral, membership = _decision(request, code, side="recipient")
-    reason = request.POST.get("reason", "")
+    reason = one_value(request.POST, "reason")
     return _after(
         request, referral,
         lambda: services.referral_decline(referral=referral, by=membership, reason=reason),
@@ -262,13 +263,13 @@ def organization_keys(request: HttpRequest, organization_code: str) -> HttpRespo
     contacts = ContactsForm(instance=organization)
     if request.method == "POST":
         require_admin(membership)
-        if request.POST.get("action") == "contacts":
+        if one_value(request.POST, "action") == "contacts":
             contacts = ContactsForm(request.POST, instance=organization)
             if contacts.is_valid():
                 contacts.save()
                 messages.success(request, _("Saved."))
                 return redirect("referrals:keys", organization_code=organization.code)
-        elif request.POST.get("confirm") != "yes":
+        elif one_value(request.POST, "confirm") != "yes":
             messages.error(request, _("Tick the box to confirm the new key."))
             return redirect("referrals:keys", organization_code=organization.code)
         else:

@@ -10,30 +10,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    ConsoleMessage,
-    Page,
-    Response,
-    sync_playwright,
-)
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
 
 from tests.factories import PASSWORD, current_code, totp_device
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
-]  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+# The session's one Chromium (``browser``) is in tests/conftest.py: Playwright's sync API runs
+# one instance per thread, so every folder of browser tests must share it.
 
 
 def watch(page: Page, errors: list[str]) -> Page:
