@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
@@ -254,15 +255,6 @@ def consent_check(consent: Consent, recipient: Organization, items: Any, at: dat
         raise ValidationError(message, code=validity.reason)
 
 
-def active_key(organization: Organization) -> OrganizationKey:
-    key = OrganizationKey.objects.filter(
-        organization=organization, status=OrganizationKey.Status.ACTIVE
-    ).first()
-    if key is None:
-        raise ValidationError(ERROR_NO_KEY, code="no_key")
-    return key
-
-
 def _seal(referral: Referral, key: OrganizationKey, items: dict[str, str]) -> Packet:
     spec = crypto.suite_spec(key.suite)
     info = crypto.packet_info(
@@ -298,9 +290,18 @@ def referral_send(
     to the recipient's key, link the hold, write the ledger, the audit and the outbox — all
     in one transaction, so a failure anywhere leaves nothing behind."""
     now = timezone.now()
+    # The consent's row, locked, read with its recipient's active key in the same statement
+    # (a valid consent names this recipient: consent_check below makes sure).
     consent = (
         Consent.objects.select_for_update(of=("self",))
-        .select_related("requested_by")
+        .annotate(
+            active_key=FilteredRelation(
+                "recipient__keys",
+                condition=Q(recipient__keys__status=OrganizationKey.Status.ACTIVE),
+            )
+        )
+        # django-stubs does not know names made by FilteredRelation.
+        .select_related("requested_by", "active_key")  # type: ignore[misc]
         .get(pk=consent.pk)
     )
     if consent.requested_by.organization_id != agency.pk:
@@ -321,7 +322,9 @@ def referral_send(
         ):
             raise ValidationError({"hold": ERROR_HOLD})
         location = location or hold.capacity.location
-    key = active_key(recipient)
+    key: OrganizationKey | None = getattr(consent, "active_key", None)  # unset when there is none
+    if key is None:
+        raise ValidationError(ERROR_NO_KEY, code="no_key")
     referral = Referral.objects.create(
         agency=agency,
         sent_by=sent_by,
