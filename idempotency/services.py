@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +22,19 @@ from idempotency.models import IdempotencyKey
 HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+# Spaces and tabs around a header value are not part of it (RFC 9110 §5.5): a key of nothing
+# else is no key.
+_BLANK = " \t"
+
+# How views taking a key document it (their responses add 409 and 422 for it).
+KEY_PARAMETER = OpenApiParameter(
+    HEADER,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"[^ \t]"},
+    OpenApiParameter.HEADER,
+    description="Any unique text, such as a UUID: a retry with the same key and body gets the "
+    "first answer again, and does nothing twice (kept 24 hours). The same key with another "
+    "body is a 422; while the first request is still running, a 409.",
+)
 
 
 class KeyReused(exceptions.APIException):
@@ -56,7 +70,7 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
         key = request.headers.get(HEADER)
         if key is None:
             return view(self, request, *args, **kwargs)
-        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+        if not key.strip(_BLANK) or len(key) > MAX_KEY_LENGTH:
             raise exceptions.ValidationError(
                 {HEADER: [_("Use 1 to 255 characters, such as a UUID.")]}
             )
