@@ -9,6 +9,8 @@ import pytest
 import schemathesis
 from drf_spectacular.generators import SchemaGenerator
 
+from accounts.throttles import AnonymousThrottle
+
 pytestmark = pytest.mark.django_db
 
 
@@ -43,6 +45,17 @@ def operations():
 def test_search_responses_match_the_schema(demo, wsgi_app, query):
     case = api_schema()["/api/v1/search"]["GET"].Case(query=query)
     response = case.call(app=wsgi_app)
+    case.validate_response(response)
+
+
+def test_a_throttled_answer_matches_the_schema(db, wsgi_app, monkeypatch):
+    """The suite raises the rate limits (tests/fuzz/ would hit them); here one is hit."""
+    monkeypatch.setattr(AnonymousThrottle, "THROTTLE_RATES", {"anonymous": "1/min"})
+    case = api_schema()["/api/v1/search"]["GET"].Case(query={"near": "00000"})
+    assert case.call(app=wsgi_app).status_code == 400
+    response = case.call(app=wsgi_app)
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"][0]) > 0
     case.validate_response(response)
 
 
