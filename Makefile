@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint fmt bench load screenshots seed messages clean help
+.PHONY: run test fuzz lint fmt bench load screenshots seed messages clean help
 
 help:
 	@echo "make run    – set up and serve the demo on http://127.0.0.1:$(PORT)/"
 	@echo "make test   – set up and run the whole test suite (DATABASE_URL picks the database)"
+	@echo "make fuzz   – the API fuzzing of make test at length, with a random seed"
 	@echo "make lint   – ruff, mypy and the migrations check"
 	@echo "make bench  – benchmarks (see docs/BENCHMARKS.md)"
 	@echo "make load   – gunicorn + PostgreSQL under locust for 60 s (see docs/BENCHMARKS.md)"
@@ -42,6 +43,18 @@ node_modules/.installed: package.json package-lock.json
 
 test: $(VENV)/.installed-test node_modules/.installed
 	HAVEN_ENV=test $(BIN)/pytest $(PYTEST_ARGS)
+
+# API fuzzing (schemathesis, tests/fuzz/) at length: a random seed, printed so that a failure
+# can be replayed (HAVEN_FUZZ_SEED=<seed> make fuzz), more generated cases per operation
+# (HAVEN_FUZZ_EXAMPLES), and every boundary case for every role. `make test` runs the same
+# tests, shorter and derandomised.
+HAVEN_FUZZ_EXAMPLES ?= 100
+fuzz: $(VENV)/.installed-test
+	@seed=$${HAVEN_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "fuzzing with seed $$seed"; \
+	HAVEN_ENV=test HAVEN_FUZZ_SEED=$$seed HAVEN_FUZZ_EXAMPLES=$(HAVEN_FUZZ_EXAMPLES) \
+		HAVEN_FUZZ_COVERAGE=all $(BIN)/pytest tests/fuzz -p no:cacheprovider -rP \
+		--hypothesis-seed=$$seed $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

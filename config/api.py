@@ -117,21 +117,109 @@ ERROR_SCHEMA = {
 }
 ERROR_RESPONSES = {
     "400": "The request cannot be answered as sent; `detail` says what to change.",
+    "401": "Not signed in with both factors, or the API token is not valid or was revoked.",
+    "403": "Signed in, but this role or token scope may not do this here (a browser session's "
+    "change also needs its CSRF token).",
     "404": "Not found, or not yours.",
+    "409": "The current state does not allow this; `detail` says why.",
+    "415": "The body must be JSON (`Content-Type: application/json`).",
+    "422": "The request cannot be carried out as sent; `detail` says why.",
     "429": "Too many requests; wait and try again.",
     "503": "The database could not be reached; nothing was saved. Retry after `Retry-After`.",
 }
+# What any request may be answered with: bad input, a bad API token, no such thing, too many.
+EVERY_OPERATION = ("400", "401", "404", "429")
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+
+
+# Django's and DRF's text fields strip white space before they check anything, and refuse a
+# NUL character: the patterns below say the same. The white space is Python's (str.strip),
+# which is no regex engine's \s.
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def text_pattern(min_length: int = 0) -> str:
+    """Text without NUL that is at least ``min_length`` long once stripped."""
+    if min_length <= 0:
+        return r"^[^\x00]*$"
+    if min_length == 1:
+        return rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$"
+    middle = rf"[^\x00]{{{min_length - 2},}}"
+    return rf"^[{SPACE}]*[^{SPACE}\x00]{middle}[^{SPACE}\x00][{SPACE}]*$"
+
+
+def _describe_text(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "string" and not {"format", "enum", "pattern"} & schema.keys():
+        schema["pattern"] = text_pattern(schema.get("minLength", 0))
+    for inner in schema.get("properties", {}).values():
+        _describe_text(inner)
+    if isinstance(schema.get("items"), dict):
+        _describe_text(schema["items"])
+
+
+def links(status: int, *operation_ids: str, parameter: str = "code") -> dict[str, Any]:
+    """OpenAPI links from an answer to the operations its ``id`` is the ``parameter`` of, for
+    ``extend_schema(extensions=...)``: add_error_responses moves them into the response."""
+    return {
+        "x-links": {str(status): {op: {parameter: "$response.body#/id"} for op in operation_ids}}
+    }
+
+
+def _move_links(operation: dict[str, Any]) -> None:
+    for status_code, targets in operation.pop("x-links", {}).items():
+        response = operation["responses"][status_code]
+        response["links"] = {
+            target: {"operationId": target, "parameters": parameters}
+            for target, parameters in targets.items()
+        }
+
+
+def _signed_in_only(operation: dict[str, Any]) -> bool:
+    security = operation.get("security") or []
+    return bool(security) and {} not in security
 
 
 def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """drf-spectacular post-processing hook: document the one error format on every operation."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    """drf-spectacular post-processing hook: document the one error format on every operation.
+
+    Every operation may answer 400, 401, 404 and 429; those open only to members also 403,
+    and those reading a body 415. Codes a view declares itself (409, 422, …, declared as
+    ``None``) get the error format too. An optional query parameter sent empty is the same as
+    leaving it out (as an HTML form sends it), so the schema allows empty values; text is
+    described as it is checked (stripped, without NUL). Links declared with :func:`links`
+    take their place in the responses.
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in schemas.items():
+        if name.endswith("Request"):  # what clients send (COMPONENT_SPLIT_REQUEST)
+            _describe_text(schema)
+    schemas["Error"] = ERROR_SCHEMA
     reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            for status_code, description in ERROR_RESPONSES.items():
-                responses.setdefault(
-                    status_code, {"description": description, "content": reference}
-                )
+            codes = list(EVERY_OPERATION)
+            if _signed_in_only(operation):
+                codes.append("403")
+            if "requestBody" in operation:
+                codes.append("415")
+            for status_code in codes:
+                responses.setdefault(status_code, {})
+            for status_code, response in responses.items():
+                if status_code in ERROR_RESPONSES and "content" not in response:
+                    response["description"] = ERROR_RESPONSES[status_code]
+                    response["content"] = reference
+            if "429" in responses:
+                responses["429"].setdefault("headers", RETRY_AFTER)
+            _move_links(operation)
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+                if parameter.get("in") == "query":
+                    _describe_text(parameter["schema"])
     return result

@@ -303,7 +303,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Haven API",
     "DESCRIPTION": (
         "Victim-services directory search and, for members, beds, holds, consent and sealed "
-        "referrals. Errors are JSON objects with `detail` and `code`."
+        "referrals. Errors are JSON objects with `detail` and `code`. Something of another "
+        "organisation's is a 404, as if it did not exist. Too many requests are a 429 with "
+        "`Retry-After`. An optional query parameter sent empty counts as left out. POSTs that "
+        "create something take an `Idempotency-Key`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -49,9 +49,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
+# Under /api/ errors keep the API's JSON format; a lost database connection is a 503
+# "try again", anything else a 500.
+handler400 = "config.views.bad_request"
+handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"
+
 # E-mail delivery events (delivered, bounced) from the ESP, once its webhook secret is set.
 if settings.ANYMAIL.get("WEBHOOK_SECRET"):
     urlpatterns.append(path("anymail/", include("anymail.urls")))
-
-# A lost database connection answers 503 "try again" (JSON under /api/), anything else 500.
-handler500 = "config.views.server_error"

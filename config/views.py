@@ -9,9 +9,11 @@ from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+API_PREFIX = "/api/"
 # Seconds after which a client may try again when the database was unreachable.
 RETRY_AFTER_SECONDS = 5
 
@@ -23,6 +25,26 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def _api_error(status: int, detail: str, code: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
+# Errors Django answers before a DRF view runs (an address no route matches, such as an id
+# that is not a UUID) or after one failed: under /api/ they keep the API's JSON error format.
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _api_error(400, _("The request could not be read."), "bad_request")
+    return defaults.bad_request(request, exception)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _api_error(404, _("Not found."), "not_found")
+    return defaults.page_not_found(request, exception)
 
 
 def _database_unreachable() -> bool:
@@ -52,8 +74,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
     else:
         detail = _("Something went wrong on our side, and nothing was saved. Please try again.")
         code = "server_error"
-    if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"detail": detail, "code": code}, status=status)
+    if request.path.startswith(API_PREFIX):
+        response: HttpResponse = _api_error(status, detail, code)
     else:
         page = render_to_string("500.html", {"detail": detail, "status": status})
         response = HttpResponse(page, status=status)

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -19,9 +19,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import StrictInput
+from config.api import SPACE, StrictInput, links
 from config.forms import ERROR_REPEATED
 from directory.beds import Freshness
+from directory.filters import MAX_QUERY_LENGTH, MAX_QUERY_WORDS
 from directory.models import (
     WEEKDAY_FIELDS,
     AccessibilityFeature,
@@ -47,6 +48,8 @@ from directory.selectors import (
     viewer_organization_ids,
 )
 from directory.services import BedConflict, capacity_update, hold_cancel, hold_confirm, hold_place
+from geo.places import MAX_NEAR_LENGTH
+from idempotency import services as idempotency
 from idempotency.services import idempotent
 
 ERROR_BEDS_SIGN_IN = _(
@@ -63,7 +66,7 @@ class SearchPagination(PageNumberPagination):
     def get_page_number(self, request: Any, paginator: Any) -> int:
         if len(request.query_params.getlist(self.page_query_param)) > 1:
             raise exceptions.ValidationError({"page": [ERROR_REPEATED]})
-        raw = request.query_params.get(self.page_query_param, "1")
+        raw = request.query_params.get(self.page_query_param) or "1"
         if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
             raise exceptions.ValidationError(
                 {"page": [_("The page must be a whole number from 1 up.")]}
@@ -211,16 +214,35 @@ class LocationSearchApi(APIView):
         parameters=[
             OpenApiParameter(
                 "near",
-                OpenApiTypes.STR,
+                {"type": "string", "minLength": 1, "maxLength": MAX_NEAR_LENGTH},
                 required=True,
                 description='A ZIP code ("75201"), a city and state ("Dallas, TX") or '
-                'coordinates ("32.78,-96.80"); a street address only where a geocoder is set up.',
+                'coordinates ("32.78,-96.80"); a street address only where a geocoder is set up. '
+                "A place Haven cannot find is a 400 that says so.",
+                examples=[
+                    OpenApiExample("A ZIP code", value="75201"),
+                    OpenApiExample("A city and state", value="Dallas, TX"),
+                    OpenApiExample("Coordinates", value="32.78,-96.80"),
+                ],
             ),
-            OpenApiParameter("radius_mi", OpenApiTypes.NUMBER, description="1 to 200, default 25."),
-            OpenApiParameter("q", OpenApiTypes.STR, description="Words in a name or description."),
+            OpenApiParameter(
+                "radius_mi",
+                {"type": "number", "minimum": 1, "maximum": settings.HAVEN_SEARCH_MAX_RADIUS_MI},
+                description=f"1 to {settings.HAVEN_SEARCH_MAX_RADIUS_MI}, default "
+                f"{settings.HAVEN_SEARCH_DEFAULT_RADIUS_MI}.",
+            ),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+                description=f"Words in a name or description (the first {MAX_QUERY_WORDS}).",
+            ),
             _enum("category", Category.choices, "Kind of service."),
             _enum("population", Population.choices, "Who the service is for."),
-            OpenApiParameter("language", OpenApiTypes.STR, description="ISO 639 code, e.g. es."),
+            OpenApiParameter(
+                "language",
+                {"type": "string", "pattern": rf"^[{SPACE}]*[A-Za-z]{{2,3}}[{SPACE}]*$"},
+                description="ISO 639 code, e.g. es.",
+            ),
             _enum("accessible", AccessibilityFeature.choices, "An accessibility feature."),
             OpenApiParameter("open_now", OpenApiTypes.BOOL),
             OpenApiParameter("accepts_police_referrals", OpenApiTypes.BOOL),
@@ -230,9 +252,9 @@ class LocationSearchApi(APIView):
                 description="Members only: a bed free now for `population` (or any), in a "
                 "count recent enough to trust.",
             ),
-            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("page", {"type": "integer", "minimum": 1}),
         ],
-        responses={200: SearchPageOutput},
+        responses={200: SearchPageOutput, 403: None},
     )
     def get(self, request: Request) -> Response:
         viewers = viewer_organization_ids(request.user)
@@ -287,7 +309,11 @@ class CapacityUpdateInput(StrictInput):
 
 
 class CapacityDetailApi(APIView):
-    @extend_schema(operation_id="capacity_get", responses={200: CapacityOutput})
+    @extend_schema(
+        operation_id="capacity_get",
+        responses={200: CapacityOutput},
+        extensions=links(200, "capacity_update"),
+    )
     def get(self, request: Request, code: str) -> Response:
         capacity = capacity_get_for_principal(user=request.user, code=code)
         acting_for(
@@ -303,6 +329,7 @@ class CapacityDetailApi(APIView):
         summary="Update a shelter's bed counts (any of total, occupied, status)",
         request=CapacityUpdateInput,
         responses={200: CapacityOutput, 409: None},
+        extensions=links(200, "capacity_get"),
     )
     def post(self, request: Request, code: str) -> Response:
         capacity = capacity_get_for_principal(user=request.user, code=code)
@@ -351,8 +378,9 @@ class HoldPlaceApi(APIView):
         operation_id="hold_place",
         summary="Hold a free bed (no survivor data); 409 when none is free",
         request=HoldPlaceInput,
-        responses={201: HoldOutput, 409: None},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        responses={201: HoldOutput, 409: None, 422: None},
+        parameters=[idempotency.KEY_PARAMETER],
+        extensions=links(201, "hold_get", "hold_cancel", "hold_confirm"),
     )
     @idempotent
     def post(self, request: Request) -> Response:
@@ -368,13 +396,22 @@ class HoldPlaceApi(APIView):
 
 
 class HoldDetailApi(APIView):
-    @extend_schema(operation_id="hold_get", responses={200: HoldOutput})
+    @extend_schema(
+        operation_id="hold_get",
+        responses={200: HoldOutput},
+        extensions=links(200, "hold_cancel", "hold_confirm"),
+    )
     def get(self, request: Request, code: str) -> Response:
         return Response(HoldOutput(hold_get_for_principal(user=request.user, code=code)).data)
 
 
 class HoldCancelApi(APIView):
-    @extend_schema(operation_id="hold_cancel", request=None, responses={200: HoldOutput, 409: None})
+    @extend_schema(
+        operation_id="hold_cancel",
+        request=None,
+        responses={200: HoldOutput, 409: None},
+        extensions=links(200, "hold_get", "hold_confirm"),
+    )
     def post(self, request: Request, code: str) -> Response:
         hold = hold_get_for_principal(user=request.user, code=code)
         if hold.agency_id in viewer_organization_ids(request.user):
@@ -398,6 +435,7 @@ class HoldConfirmApi(APIView):
         summary="The person arrived: the held bed becomes occupied",
         request=None,
         responses={200: HoldOutput, 409: None},
+        extensions=links(200, "hold_get", "hold_cancel"),
     )
     def post(self, request: Request, code: str) -> Response:
         hold = hold_get_for_principal(user=request.user, code=code)

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +27,16 @@ MAX_KEY_LENGTH = 255
 # database or a log would mangle (a NUL, a line break).
 KEY = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")
 ERROR_KEY = _("Use 1 to 255 letters, digits or punctuation marks, such as a UUID.")
+
+# How views taking a key document it (their responses add 409 and 422 for it).
+KEY_PARAMETER = OpenApiParameter(
+    HEADER,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": f"^{KEY.pattern}$"},
+    OpenApiParameter.HEADER,
+    description="Any unique text without spaces, such as a UUID: a retry with the same key and "
+    "body gets the first answer again, and does nothing twice (kept 24 hours). The same key "
+    "with another body is a 422; while the first request is still running, a 409.",
+)
 
 
 class KeyReused(exceptions.APIException):

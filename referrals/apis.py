@@ -9,17 +9,18 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import StrictInput
+from config.api import StrictInput, links
 from consent.models import Consent, Item
 from directory.models import Category, Hold, Location, Organization
 from directory.selectors import acting_for, viewer_organization_ids
+from idempotency import services as idempotency
 from idempotency.services import idempotent
 from referrals import services
 from referrals.models import DeclineReason, Need, Referral, SafetyFlag, Urgency
@@ -59,6 +60,16 @@ class ItemsInput(StrictInput):
                     {str(name)[:40]: ["Not an item that can be shared."] for name in unknown}
                 )
         return super().to_internal_value(data)
+
+
+class ItemsInputSchema(OpenApiSerializerExtension):
+    """The schema says what ItemsInput enforces: nothing beyond the named items."""
+
+    target_class = ItemsInput
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
 
 
 class ReferralInput(StrictInput):
@@ -109,13 +120,12 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
     return dict(serializer.validated_data)
 
 
-def _found(model: Any, **lookup: Any) -> Any:
+def _found(model: Any, field: str, **lookup: Any) -> Any:
+    """The object a field of the body names; none (or not the caller's) is a 400 on that field."""
     try:
         return model.objects.get(**lookup)
     except (model.DoesNotExist, ValidationError, ValueError):
-        raise exceptions.ValidationError(
-            {next(iter(lookup)).split("__")[0]: ["Not found."]}
-        ) from None
+        raise exceptions.ValidationError({field: ["Not found."]}) from None
 
 
 def _as_api_error(error: ValidationError) -> exceptions.ValidationError:
@@ -124,7 +134,8 @@ def _as_api_error(error: ValidationError) -> exceptions.ValidationError:
     return exceptions.ValidationError(" ".join(error.messages), code=error.code or "invalid")
 
 
-REFERRAL_ERRORS = {201: ReferralOutput, 409: None}
+# What a referral's id opens, linked from every answer that carries one (OpenAPI links).
+REFERRAL_ACTIONS = ("referral_accept", "referral_decline", "referral_withdraw")
 
 
 class ReferralSendApi(APIView):
@@ -132,24 +143,26 @@ class ReferralSendApi(APIView):
         operation_id="referral_send",
         summary="Send a referral under the survivor's consent (items sealed to the recipient)",
         request=ReferralInput,
-        responses={201: ReferralOutput, 409: None},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        responses={201: ReferralOutput, 409: None, 422: None},
+        parameters=[idempotency.KEY_PARAMETER],
+        extensions=links(201, *REFERRAL_ACTIONS, "referral_get"),
     )
     @idempotent
     def post(self, request: Request) -> Response:
         data = _valid(ReferralInput, request)
         organizations = viewer_organization_ids(request.user)
         consent = _found(
-            Consent, code=data["consent"], requested_by__organization_id__in=organizations
-        )
+            Consent, "consent", code=data["consent"],
+            requested_by__organization_id__in=organizations,
+        )  # fmt: skip
         agency = consent.requested_by.organization
         sent_by = acting_for(request.user, agency, roles=SENDING_ROLES, scope="referrals:write")
-        recipient = _found(Organization, code=data["recipient"])
+        recipient = _found(Organization, "recipient", code=data["recipient"])
         location = hold = None
         if data.get("location"):
-            location = _found(Location, code=data["location"])
+            location = _found(Location, "location", code=data["location"])
         if data.get("hold"):
-            hold = _found(Hold, code=data["hold"], agency=agency)
+            hold = _found(Hold, "hold", code=data["hold"], agency=agency)
         try:
             referral = services.referral_send(
                 agency=agency, sent_by=sent_by, recipient=recipient, consent=consent,
@@ -174,7 +187,11 @@ def _referral_for(request: Request, code: str) -> Referral:
 
 
 class ReferralDetailApi(APIView):
-    @extend_schema(operation_id="referral_get", responses={200: ReferralOutput})
+    @extend_schema(
+        operation_id="referral_get",
+        responses={200: ReferralOutput},
+        extensions=links(200, *REFERRAL_ACTIONS),
+    )
     def get(self, request: Request, code: str) -> Response:
         referral = _referral_for(request, code)
         scopes = getattr(request.user, "scopes", None)
@@ -204,7 +221,8 @@ def _decide(request: Request, code: str, side: str, act: Any) -> Response:
 
 class ReferralAcceptApi(APIView):
     @extend_schema(operation_id="referral_accept", request=None,
-                   responses={200: ReferralOutput, 409: None})  # fmt: skip
+                   responses={200: ReferralOutput, 409: None},
+                   extensions=links(200, "referral_get"))  # fmt: skip
     def post(self, request: Request, code: str) -> Response:
         return _decide(request, code, "recipient",
                        lambda r, m: services.referral_accept(referral=r, by=m))  # fmt: skip
@@ -212,7 +230,8 @@ class ReferralAcceptApi(APIView):
 
 class ReferralDeclineApi(APIView):
     @extend_schema(operation_id="referral_decline", request=DeclineInput,
-                   responses={200: ReferralOutput, 409: None})  # fmt: skip
+                   responses={200: ReferralOutput, 409: None},
+                   extensions=links(200, "referral_get"))  # fmt: skip
     def post(self, request: Request, code: str) -> Response:
         reason = _valid(DeclineInput, request)["reason"]
 
@@ -224,7 +243,8 @@ class ReferralDeclineApi(APIView):
 
 class ReferralWithdrawApi(APIView):
     @extend_schema(operation_id="referral_withdraw", request=None,
-                   responses={200: ReferralOutput, 409: None})  # fmt: skip
+                   responses={200: ReferralOutput, 409: None},
+                   extensions=links(200, "referral_get"))  # fmt: skip
     def post(self, request: Request, code: str) -> Response:
         return _decide(request, code, "sender",
                        lambda r, m: services.referral_withdraw(referral=r, by=m))  # fmt: skip

@@ -116,6 +116,16 @@ def test_bad_hold_requests(api, cast, beds, data, status, field):
     assert not Hold.objects.exists()
 
 
+@pytest.mark.parametrize("key", ["", " ", "\t \t", "k" * 256])
+def test_an_idempotency_key_of_nothing_or_too_much_is_refused(api, cast, beds, key):
+    response = api(cast.officer_a).post(
+        "/api/v1/holds", body(beds), format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "Idempotency-Key"
+    assert not Hold.objects.exists()
+
+
 def test_holds_only_take_post(api, cast):
     assert api(cast.officer_a).get("/api/v1/holds").status_code == 405
 

@@ -75,6 +75,15 @@ def test_a_page_past_the_end_is_a_404_with_a_message(api_client, demo):
     assert response.json() == {"detail": "There are no more results.", "code": "not_found"}
 
 
+def test_an_empty_filter_is_the_same_as_none(api_client, demo):
+    """As an HTML form sends a field left blank; the schema allows empty values for it."""
+    plain = api_client.get(URL, {"near": "75201"}).json()
+    filters = ("radius_mi", "q", "category", "population", "language", "accessible",
+               "open_now", "has_beds", "page")  # fmt: skip
+    empty = dict.fromkeys(filters, "")
+    assert api_client.get(URL, {"near": "75201", **empty}).json() == plain
+
+
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_only_get_is_allowed(api_client, method):
     response = getattr(api_client, method)(URL, {"near": "75201"})

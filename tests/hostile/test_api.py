@@ -110,9 +110,10 @@ CASES = [
             "language": code(required=False, accepts=frozenset({"NaN"})),
             "accessible": OPTIONAL, "open_now": OPTIONAL, "accepts_police_referrals": OPTIONAL,
             "has_beds": OPTIONAL,
-            # Far past the end is "no more results", a 404, as any page past the end.
+            # Far past the end is "no more results", a 404, as any page past the end. Left
+            # blank it is left out (page 1), as every optional parameter of search is.
             "page": Field("code", required=False, numeric=True,
-                          refuses=frozenset({"blank", "spaces"})),
+                          accepts=frozenset({"blank"}), refuses=frozenset({"spaces"})),
         },
         refused=NOT_FOUND, noise=TOKEN_NOISE,
     ),

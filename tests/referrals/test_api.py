@@ -70,6 +70,15 @@ def test_bad_sends_are_400s_and_send_nothing(keyed, officer_api, change, status)
     assert NAME not in response.content.decode()
 
 
+@pytest.mark.parametrize("name", ["consent", "recipient", "location", "hold"])
+def test_an_id_that_names_nothing_is_a_400_on_its_field(keyed, officer_api, name):
+    data = {**body(grant(keyed.officer_a, keyed.shelter_x).consent), name: str(uuid.uuid4())}
+    response = officer_api.post("/api/v1/referrals", data, format="json")
+    assert response.status_code == 400
+    assert response.json()["field"] == name
+    assert not Referral.objects.exists()
+
+
 def test_a_consent_for_another_recipient_is_refused(keyed, officer_api):
     consent = grant(keyed.officer_a, keyed.shelter_y).consent
     data = body(consent, recipient=str(keyed.shelter_x.code))
