@@ -41,8 +41,10 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: the automated accessibility checks will be skipped"; fi
 
+# Tests run on every core (pytest-xdist; each worker has its own test database).
+PYTEST_WORKERS ?= auto
 test: $(VENV)/.installed-test node_modules/.installed
-	HAVEN_ENV=test $(BIN)/pytest $(PYTEST_ARGS)
+	HAVEN_ENV=test $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # API fuzzing (schemathesis, tests/fuzz/) at length: a random seed, printed so that a failure
 # can be replayed (HAVEN_FUZZ_SEED=<seed> make fuzz), more generated cases per operation

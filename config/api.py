@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -17,6 +18,7 @@ ERROR_NOT_WHOLE_NUMBER = _("Must be a whole number, without quotes.")
 ERROR_NOT_BOOLEAN = _("Must be true or false, without quotes.")
 ERROR_NOT_LIST = _("Must be a list, in square brackets.")
 ERROR_NOT_OBJECT = _("Must be an object, in curly brackets.")
+ERROR_UNKNOWN_FIELD = _("This request takes no field of this name.")
 
 
 def _json_type_error(field: serializers.Field, value: Any) -> str | None:
@@ -46,18 +48,36 @@ def _json_type_error(field: serializers.Field, value: Any) -> str | None:
 
 
 class StrictInput(serializers.Serializer):
-    """An API request body: each field must have the JSON type its schema says."""
+    """An API request body: only the fields its schema names, each of the JSON type the
+    schema says. A field the request does not take is refused, not ignored: a misspelt
+    "recipeint" must not pass as a request that left the recipient out."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
-            wrong = {
-                name: [problem]
+            wrong: dict[str, list[str]] = {
+                str(name)[:40]: [str(ERROR_UNKNOWN_FIELD)]
+                for name in data
+                if name not in self.fields
+            }
+            wrong.update(
+                (name, [problem])
                 for name, field in self.fields.items()
                 if name in data and (problem := _json_type_error(field, data[name]))
-            }
+            )
             if wrong:
                 raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
+
+
+class StrictInputSchema(OpenApiSerializerExtension):
+    """The schema says what StrictInput enforces: no properties beyond the named ones."""
+
+    target_class = StrictInput
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
 
 
 def _first_message(detail: Any, field: str = "") -> tuple[str, str, str]:

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
@@ -62,14 +61,9 @@ class ItemsInput(StrictInput):
         return super().to_internal_value(data)
 
 
-class ItemsInputSchema(OpenApiSerializerExtension):
-    """The schema says what ItemsInput enforces: nothing beyond the named items."""
-
-    target_class = ItemsInput
-
-    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
-        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
-        return {**schema, "additionalProperties": False}
+# What referral_send accepts as a language (the class below has a field named services).
+LANGUAGE_PATTERN = rf"^({services.LANGUAGE_CODE.pattern})?$"
+ERROR_LANGUAGE = services.ERROR_LANGUAGE
 
 
 class ReferralInput(StrictInput):
@@ -85,7 +79,14 @@ class ReferralInput(StrictInput):
     needs = serializers.ListField(
         child=serializers.ChoiceField(choices=Need.choices), required=False, max_length=10
     )
-    language = serializers.CharField(max_length=8, required=False, allow_blank=True)
+    language = serializers.RegexField(
+        LANGUAGE_PATTERN,
+        max_length=8,
+        required=False,
+        allow_blank=True,
+        help_text="The language to speak with the person, as a code such as es or es-MX.",
+        error_messages={"invalid": ERROR_LANGUAGE},
+    )
     safety = serializers.ListField(
         child=serializers.ChoiceField(choices=SafetyFlag.choices), required=False, max_length=10
     )
