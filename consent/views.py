@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.views import verified_required
 from config.forms import one_value
 from consent import services
 from consent.forms import (
@@ -326,16 +327,6 @@ def portal_sign_out(request: HttpRequest) -> HttpResponse:
 # --- Staff pages ----------------------------------------------------------------------------
 
 
-def staff_required(view: View) -> View:
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not user_is_verified(request.user):
-            return redirect(f"{reverse('accounts:sign-in')}?next={request.path}")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _agency_membership(request: HttpRequest) -> Membership:
     membership = (
         memberships_for(request.user).filter(organization__kind=Organization.Kind.AGENCY).first()
@@ -346,7 +337,7 @@ def _agency_membership(request: HttpRequest) -> Membership:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required
+@verified_required
 def request_new(request: HttpRequest) -> HttpResponse:
     membership = _agency_membership(request)
     initial = {
@@ -372,7 +363,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@staff_required
+@verified_required
 def request_detail(request: HttpRequest, code: str) -> HttpResponse:
     consent_request = consent_request_get_for_staff(user=request.user, code=code)
     secret = request.session.get(LINKS, {}).get(consent_request.code.hex)
@@ -387,7 +378,7 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
-@staff_required
+@verified_required
 def consent_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "consent/list.html", {"consents": consents_for_staff(user=request.user)[:200]}
@@ -395,7 +386,7 @@ def consent_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@staff_required
+@verified_required
 def consent_detail(request: HttpRequest, code: str) -> HttpResponse:
     consent = consent_get_for_staff(user=request.user, code=code)
     can_send = memberships_for(request.user).filter(
@@ -407,7 +398,7 @@ def consent_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@verified_required
 def consent_revoke_by_phone(request: HttpRequest, code: str) -> HttpResponse:
     """A survivor asked by phone: staff record it, and the record says so."""
     consent = consent_get_for_staff(user=request.user, code=code)
