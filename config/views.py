@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
+from django.conf import settings
 from django.db import connection
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -38,13 +38,20 @@ def _api_error(status: int, detail: str, code: str) -> JsonResponse:
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         return _api_error(400, _("The request could not be read."), "bad_request")
-    return defaults.bad_request(request, exception)
+    return _page("400.html", 400)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         return _api_error(404, _("Not found."), "not_found")
-    return defaults.page_not_found(request, exception)
+    return _page("404.html", 404)
+
+
+def _page(template: str, status: int, context: dict[str, object] | None = None) -> HttpResponse:
+    """An error page for people. Rendered without the request context (see server_error),
+    and with the quick exit: whoever reached it may need to leave at once."""
+    context = {"quick_exit_url": settings.HAVEN_QUICK_EXIT_URL, **(context or {})}
+    return HttpResponse(render_to_string(template, context), status=status)
 
 
 def _database_unreachable() -> bool:
@@ -77,8 +84,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         response: HttpResponse = _api_error(status, detail, code)
     else:
-        page = render_to_string("500.html", {"detail": detail, "status": status})
-        response = HttpResponse(page, status=status)
+        response = _page("500.html", status, {"detail": detail, "status": status})
     if unreachable:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"

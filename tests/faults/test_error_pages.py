@@ -8,7 +8,7 @@ import json
 import pytest
 from django.db.utils import InterfaceError, OperationalError
 
-from config.views import server_error
+from config.views import bad_request, not_found, server_error
 
 
 def _answer(rf, path: str, error: Exception):
@@ -52,3 +52,32 @@ def test_any_other_failure_is_a_plain_500(rf):
     }
     assert "Retry-After" not in api
     assert "a bug" not in page.content.decode()
+
+
+@pytest.mark.parametrize(("handler", "status"), [(bad_request, 400), (not_found, 404)])
+def test_every_error_page_offers_the_quick_exit(rf, settings, handler, status):
+    """Someone who may need to leave at once can reach a wrong address too."""
+    settings.HAVEN_QUICK_EXIT_URL = "https://weather.example.com/"
+    page = handler(rf.get("/consent/portal/", {"q": "Marisol"}), Exception("Marisol"))
+    body = page.content.decode()
+    assert page.status_code == status
+    assert 'id="quick-exit" class="quick-exit" href="https://weather.example.com/"' in body
+    assert "Marisol" not in body
+    assert "911" in body
+
+
+def test_the_server_error_page_offers_the_quick_exit(rf, settings):
+    settings.HAVEN_QUICK_EXIT_URL = "https://weather.example.com/"
+    page = _answer(rf, "/consent/portal/", RuntimeError("a bug"))
+    assert 'href="https://weather.example.com/"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_unknown_address_is_the_404_page(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/Marisol/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "This page does not exist" in body
+    assert 'id="quick-exit"' in body
+    assert "Marisol" not in body
