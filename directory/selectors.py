@@ -223,6 +223,8 @@ def viewer_organization_ids(user: Any) -> frozenset[int]:
     organization = getattr(user, "organization", None)  # an integration's API token
     if organization is not None:
         return frozenset({organization.pk})
+    if not user_is_verified(user):
+        return frozenset()  # the public: no query to build
     return frozenset(memberships_for(user).values_list("organization_id", flat=True))
 
 
