@@ -97,10 +97,6 @@ def account_sign_in(*, request: HttpRequest, email: str, password: str) -> User 
     return user
 
 
-def account_has_second_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-
-
 @transaction.atomic
 def account_verify(*, request: HttpRequest, user: User, code: str) -> bool:
     """Check a TOTP code (each code works once: django-otp remembers the last time step) or

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -48,36 +46,17 @@ from directory.selectors import (
     membership_get_for_user,
     memberships_for,
     require_admin,
+    user_has_second_factor,
     user_is_verified,
 )
+from directory.views import redirect_to, verified_required
 
 View = Callable[..., HttpResponse]
 DEMO_DOMAIN = "@demo.haven.invalid"
 
 
-def verified_required(view: View) -> View:
-    """Signed in with both factors; otherwise on to whichever step is missing."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return _to(request, "accounts:sign-in", next_url=request.get_full_path())
-        if not user_is_verified(request.user):
-            return _to(request, _second_step(request.user), next_url=request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _second_step(user: Any) -> str:
-    return "accounts:verify" if services.account_has_second_factor(user) else "accounts:mfa-setup"
-
-
-def _to(request: HttpRequest, name: str, next_url: str = "") -> HttpResponseRedirect:
-    url = reverse(name)
-    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-        url += "?" + urlencode({"next": next_url})
-    return HttpResponseRedirect(url)
+    return "accounts:verify" if user_has_second_factor(user) else "accounts:mfa-setup"
 
 
 def _next(request: HttpRequest) -> str:
@@ -102,7 +81,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = services.account_sign_in(request=request, **form.cleaned_data)
         if user is not None:
-            return _to(request, _second_step(user), next_url=_next(request))
+            return redirect_to(request, _second_step(user), next_url=_next(request))
         form.add_error(None, _("That e-mail address and password do not match an account."))
     status = 400 if form.errors else 200
     return render(
@@ -123,11 +102,11 @@ def locked_out(
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
-        return _to(request, "accounts:sign-in")
+        return redirect_to(request, "accounts:sign-in")
     if user_is_verified(request.user):
         return HttpResponseRedirect(_next(request))
-    if not services.account_has_second_factor(request.user):
-        return _to(request, "accounts:mfa-setup", next_url=_next(request))
+    if not user_has_second_factor(request.user):
+        return redirect_to(request, "accounts:mfa-setup", next_url=_next(request))
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if services.account_verify(
@@ -160,10 +139,10 @@ def _demo_code(user: Any) -> str | None:
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
-        return _to(request, "accounts:sign-in")
+        return redirect_to(request, "accounts:sign-in")
     # Someone with a working authenticator replaces it only after proving they hold it.
-    if services.account_has_second_factor(user) and not user_is_verified(user):
-        return _to(request, "accounts:verify", next_url=_next(request))
+    if user_has_second_factor(user) and not user_is_verified(user):
+        return redirect_to(request, "accounts:verify", next_url=_next(request))
     form = EnrolForm(request.POST if request.method == "POST" else None)
     device = pending_authenticator(user=user)
     if request.method == "POST" and device is not None and form.is_valid():

@@ -28,7 +28,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.views import verified_required
 from config.forms import one_value
 from consent import services
 from consent.forms import (
@@ -48,6 +47,7 @@ from consent.selectors import (
 )
 from directory.models import Membership, Organization
 from directory.selectors import memberships_for, user_is_verified
+from directory.views import verified_required
 
 View = Callable[..., HttpResponse]
 # The same answer whether the code or the PIN was wrong, or the receipt is resting.

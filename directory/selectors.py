@@ -21,6 +21,7 @@ from django.forms import Form
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from directory.beds import beds_for_locations
 from directory.filters import LocationSearchFilter
@@ -207,6 +208,11 @@ def _public(card: dict[str, Any]) -> dict[str, Any]:
 def user_is_verified(user: Any) -> bool:
     """Signed in with password *and* second factor (django-otp's middleware sets this)."""
     return bool(user.is_authenticated and user.is_active and user.is_verified())
+
+
+def user_has_second_factor(user: Any) -> bool:
+    """An authenticator app set up and confirmed: signing in asks for its code."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def memberships_for(user: Any) -> QuerySet[Membership]:

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -52,6 +53,7 @@ from directory.selectors import (
     location_search,
     present,
     shelter_capacities,
+    user_has_second_factor,
     user_is_verified,
     viewer_organization_ids,
 )
@@ -78,7 +80,7 @@ def search(request: HttpRequest) -> HttpResponse:
         context = {"form": invalid.form, "show_beds": beds}
         return render(request, "directory/search.html", context, status=400)
     except BedsForMembersOnly:
-        return _to_sign_in(request)
+        return redirect_to(request, "accounts:sign-in", request.get_full_path())
     paginator = SearchPaginator(locations, settings.HAVEN_SEARCH_PAGE_SIZE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
@@ -115,10 +117,35 @@ def location_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "directory/location.html", context)
 
 
-def _to_sign_in(request: HttpRequest) -> HttpResponse:
-    return HttpResponseRedirect(
-        reverse("accounts:sign-in") + "?" + urlencode({"next": request.get_full_path()})
-    )
+View = Callable[..., HttpResponse]
+
+
+def verified_required(view: View) -> View:
+    """Signed in with both factors; otherwise on to whichever step is missing (signing in,
+    the authenticator's code, or setting one up), and back here after. Every staff page of
+    every app goes through this one gate."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not user_is_verified(request.user):
+            return redirect_to(request, _missing_step(request.user), request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _missing_step(user: Any) -> str:
+    if not user.is_authenticated:
+        return "accounts:sign-in"
+    return "accounts:verify" if user_has_second_factor(user) else "accounts:mfa-setup"
+
+
+def redirect_to(request: HttpRequest, name: str, next_url: str = "") -> HttpResponseRedirect:
+    """To the named page, with ``next`` when it is a page of this site."""
+    url = reverse(name)
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        url += "?" + urlencode({"next": next_url})
+    return HttpResponseRedirect(url)
 
 
 def _readable(result: dict[str, Any]) -> dict[str, Any]:
@@ -213,21 +240,8 @@ AGENCY_ROLES = (Membership.Role.OFFICER, Membership.Role.ORG_ADMIN)
 ADJUSTMENTS = {"occupied:-1", "occupied:+1", "total:-1", "total:+1"}
 
 
-def _members_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Both factors done, or off to sign in (the accounts app's decorator, without
-    importing it: directory comes first)."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not user_is_verified(request.user):
-            return _to_sign_in(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 @require_POST
-@_members_only
+@verified_required
 def hold_place_view(request: HttpRequest) -> HttpResponse:
     form = HoldPlaceForm(request.POST)
     if not form.is_valid():
@@ -246,7 +260,7 @@ def hold_place_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@_members_only
+@verified_required
 def hold_detail(request: HttpRequest, code: str) -> HttpResponse:
     hold = hold_get_for_principal(user=request.user, code=code)
     mine = viewer_organization_ids(request.user)
@@ -260,7 +274,7 @@ def hold_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@_members_only
+@verified_required
 def hold_cancel_view(request: HttpRequest, code: str) -> HttpResponse:
     hold = hold_get_for_principal(user=request.user, code=code)
     if hold.agency_id in viewer_organization_ids(request.user):
@@ -276,7 +290,7 @@ def hold_cancel_view(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@_members_only
+@verified_required
 def hold_confirm_view(request: HttpRequest, code: str) -> HttpResponse:
     hold = hold_get_for_principal(user=request.user, code=code)
     acting_for(
@@ -302,7 +316,7 @@ def _end_hold(
 
 
 @require_safe
-@_members_only
+@verified_required
 def holds_list(request: HttpRequest) -> HttpResponse:
     holds = list(holds_for(request.user)[:100])
     now = timezone.now()
@@ -314,7 +328,7 @@ def holds_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@_members_only
+@verified_required
 def beds_page(request: HttpRequest) -> HttpResponse:
     capacities = list(shelter_capacities(request.user))
     counts = beds_for_locations({c.location_id for c in capacities}, at=timezone.now())
@@ -326,7 +340,7 @@ def beds_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@_members_only
+@verified_required
 def beds_update(request: HttpRequest, code: str) -> HttpResponse:
     """One tap, one change: − / + on occupied or total, a new status, or "still right"."""
     capacity = capacity_get_for_principal(user=request.user, code=code)

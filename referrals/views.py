@@ -20,7 +20,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.views import verified_required
 from config.forms import one_value
 from consent.models import Consent, Item
 from consent.selectors import consent_get_for_staff
@@ -29,6 +28,7 @@ from directory.selectors import (
     membership_get_for_user,
     require_admin,
 )
+from directory.views import verified_required
 from referrals import crypto, services
 from referrals.forms import ContactsForm, DeclineForm, ReferralForm
 from referrals.models import Referral
