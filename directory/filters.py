@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db.models import BooleanField, Exists, F, FloatField, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import OneValueEach
@@ -110,10 +112,17 @@ class LanguageFilter(django_filters.Filter):
     field_class = LanguageField
 
 
-def _choice_error(label: str, choices: list[tuple[str, Any]]) -> dict[str, str]:
+def _choice_message(label: str | Promise, codes: str) -> str:
+    return gettext("Unknown %(label)s “%%(value)s”. Use one of: %(codes)s.") % {
+        "label": label, "codes": codes,
+    }  # fmt: skip
+
+
+def _choice_error(label: str | Promise, choices: list[tuple[str, Any]]) -> dict[str, str]:
+    """Built when the filter class is defined, so the message stays lazy: it is put into
+    words (and the label translated) in the language of the request that fails."""
     codes = ", ".join(code for code, _label in choices)
-    return {"invalid_choice": _("Unknown %(label)s “%%(value)s”. Use one of: %(codes)s.")
-            % {"label": label, "codes": codes}}  # fmt: skip
+    return {"invalid_choice": lazy(_choice_message, str)(label, codes)}
 
 
 def within_radius(
@@ -188,14 +197,14 @@ class LocationSearchFilter(django_filters.FilterSet):
         label=_("Kind of service"),
         empty_label=_("Any kind"),
         method="filter_nothing",
-        error_messages=_choice_error("category", Category.choices),
+        error_messages=_choice_error(_("category"), Category.choices),
     )
     population = django_filters.ChoiceFilter(
         choices=Population.choices,
         label=_("Who it is for"),
         empty_label=_("Anyone"),
         method="filter_nothing",
-        error_messages=_choice_error("population", Population.choices),
+        error_messages=_choice_error(_("population"), Population.choices),
     )
     language = LanguageFilter(
         method="filter_nothing",
@@ -207,7 +216,7 @@ class LocationSearchFilter(django_filters.FilterSet):
         label=_("Accessibility"),
         empty_label=_("No preference"),
         method="filter_accessible",
-        error_messages=_choice_error("accessibility feature", AccessibilityFeature.choices),
+        error_messages=_choice_error(_("accessibility feature"), AccessibilityFeature.choices),
     )
     open_now = StrictBooleanFilter(method="filter_open_now", label=_("Open now"))
     accepts_police_referrals = StrictBooleanFilter(

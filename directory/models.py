@@ -896,7 +896,7 @@ class Metadata(models.Model):
 
     class Meta:
         ordering = ["last_action_date", "pk"]
-        verbose_name_plural = "metadata"
+        verbose_name_plural = _("metadata")
 
     def __str__(self) -> str:
         return f"{self.last_action_type} {self.resource_type} {self.resource_id}"

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
@@ -137,8 +137,8 @@ def org_key_create(
         notification_add(
             kind=Notification.Kind.KEY_CHANGED,
             to=address,
-            subject=_gettext("Your organisation's encryption key changed"),
-            body=_gettext(
+            subject=gettext("Your organisation's encryption key changed"),
+            body=gettext(
                 "A new encryption key is now active for your organisation on Haven.\n\n"
                 "Key id: %(kid)s\nFingerprint: %(fingerprint)s\n\n"
                 "If your organisation did not expect this, tell your network steward at once."
@@ -359,8 +359,8 @@ def referral_send(
             kind=Notification.Kind.NEW_REFERRAL,
             to=recipient.intake_email,
             referral=referral,
-            subject=_gettext("A new referral is waiting"),
-            body=_gettext("A new referral is waiting (urgency: %(urgency)s). Sign in to respond.")
+            subject=gettext("A new referral is waiting"),
+            body=gettext("A new referral is waiting (urgency: %(urgency)s). Sign in to respond.")
             % {"urgency": referral.get_urgency_display().lower()},
         )
     return referral
@@ -617,8 +617,8 @@ def referrals_on_consent_revoked(*, consent: Consent, at: datetime) -> None:
                     kind=Notification.Kind.CONSENT_WITHDRAWN,
                     to=referral.recipient.intake_email,
                     referral=referral,
-                    subject=_gettext("Consent was withdrawn for a referral"),
-                    body=_gettext(
+                    subject=gettext("Consent was withdrawn for a referral"),
+                    body=gettext(
                         "The person referred to you has withdrawn their consent for one of "
                         "your accepted referrals. Its details can no longer be opened. Sign "
                         "in to see which one."
@@ -671,8 +671,8 @@ def referrals_escalate(now: datetime) -> int:
                     kind=Notification.Kind.ESCALATION,
                     to=referral.recipient.on_call_email,
                     referral=referral,
-                    subject=_gettext("An urgent referral is waiting"),
-                    body=_gettext(
+                    subject=gettext("An urgent referral is waiting"),
+                    body=gettext(
                         "An %(urgency)s referral has waited %(minutes)d minutes without being "
                         "viewed. Sign in to respond."
                     )

@@ -1,5 +1,8 @@
-"""Project-wide checks: migrations, the OpenAPI schema, settings that fail loudly."""
+"""Project-wide checks: migrations, the OpenAPI schema, settings that fail loudly, the
+translation catalogues."""
 
+import gettext
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +72,85 @@ def test_the_health_check_answers(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+# --- Translation catalogues ------------------------------------------------------------------
+
+CATALOGUES = sorted((Path(__file__).resolve().parent.parent / "locale").glob("*/LC_MESSAGES/*.po"))
+# What a translation must carry over unchanged: %(name)s / %s / %% placeholders, {name}
+# placeholders and HTML tags.
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd%]|\{[a-z_]*\}|</?[a-z]+[^>]*>")
+
+
+def _unquote(line: str) -> str:
+    text = line[line.index('"') + 1 : line.rindex('"')]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), text)
+
+
+def _entries(path: Path) -> list[dict]:
+    """The live entries of a .po file (msgid, msgid_plural, msgstr — a list — and flags):
+    a reader small enough to need no library. Obsolete (#~) entries are left out."""
+    entries: list[dict] = []
+    entry: dict = {}
+    field = ""
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip() or line.startswith("#~"):
+            if "msgid" in entry:
+                entries.append(entry)
+            entry, field = {}, ""
+        elif line.startswith("#,"):
+            entry["flags"] = {flag.strip() for flag in line[2:].split(",")}
+        elif line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            if field.startswith("msgstr"):
+                entry["msgstr"][-1] += _unquote(line)
+            else:
+                entry[field] += _unquote(line)
+        else:
+            field = line.split(" ", 1)[0]
+            if field.startswith("msgstr"):
+                entry.setdefault("msgstr", []).append(_unquote(line))
+            else:
+                entry[field] = _unquote(line)
+    return [e for e in entries if e["msgid"]]
+
+
+def test_there_is_a_spanish_catalogue():
+    assert [path.parts[-3] for path in CATALOGUES] == ["es"]
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: path.parts[-3] + "/" + path.name)
+def test_every_message_is_translated_and_none_is_fuzzy(path):
+    entries = _entries(path)
+    assert entries
+    assert [e["msgid"] for e in entries if "fuzzy" in e.get("flags", ())] == []
+    assert [e["msgid"] for e in entries if not all(e["msgstr"])] == []
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: path.parts[-3] + "/" + path.name)
+def test_translations_keep_their_placeholders_and_tags(path):
+    wrong = []
+    for entry in _entries(path):
+        sources = [entry["msgid"], entry.get("msgid_plural", entry["msgid"])]
+        for index, translation in enumerate(entry["msgstr"]):
+            source = sources[min(index, 1)]
+            if sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(translation)):
+                wrong.append(entry["msgid"])
+    assert wrong == []
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: path.parts[-3] + "/" + path.name)
+def test_the_compiled_catalogue_is_the_current_one(path):
+    """`make messages` compiles the .po; a .mo left behind would serve old words."""
+    with path.with_suffix(".mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    stale = []
+    for entry in _entries(path):
+        if "msgid_plural" in entry:
+            served = [compiled.ngettext(entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
+        else:
+            served = [compiled.gettext(entry["msgid"])]
+        if served != entry["msgstr"]:
+            stale.append(entry["msgid"])
+    assert stale == []

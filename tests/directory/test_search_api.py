@@ -201,3 +201,10 @@ def test_a_result_has_the_documented_shape(api_client, demo):
     assert location["phones"][0]["number"] == "(214) 555-0121"
     assert location["services"][0]["category"] in Category.values
     assert location["url"] == f"/locations/{location['id']}/"
+
+
+def test_a_bad_choice_is_explained_in_the_language_of_the_request(api_client):
+    # The message is built when the filter class is defined, so it must stay lazy.
+    response = api_client.get(URL, {"near": "75201", "category": "spa"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("Valor desconocido para tipo de servicio: «spa».")
