@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import FilteredRelation, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -134,17 +134,18 @@ def org_key_create(
         data={"suite": pair.suite, "previous": previous.key_id if previous else ""},
     )
     for address in _admin_emails(organization):
-        notification_add(
-            kind=Notification.Kind.KEY_CHANGED,
-            to=address,
-            subject=gettext("Your organisation's encryption key changed"),
-            body=gettext(
-                "A new encryption key is now active for your organisation on Haven.\n\n"
-                "Key id: %(kid)s\nFingerprint: %(fingerprint)s\n\n"
-                "If your organisation did not expect this, tell your network steward at once."
+        with _staff_language():
+            notification_add(
+                kind=Notification.Kind.KEY_CHANGED,
+                to=address,
+                subject=gettext("Your organisation's encryption key changed"),
+                body=gettext(
+                    "A new encryption key is now active for your organisation on Haven.\n\n"
+                    "Key id: %(kid)s\nFingerprint: %(fingerprint)s\n\n"
+                    "If your organisation did not expect this, tell your network steward at once."
+                )
+                % {"kid": kid, "fingerprint": crypto.fingerprint(pair.public)},
             )
-            % {"kid": kid, "fingerprint": crypto.fingerprint(pair.public)},
-        )
     return key
 
 
@@ -355,14 +356,17 @@ def referral_send(
         data={"recipient": str(recipient.code), "key": key.key_id, "items": sorted(cleaned)},
     )
     if recipient.intake_email:
-        notification_add(
-            kind=Notification.Kind.NEW_REFERRAL,
-            to=recipient.intake_email,
-            referral=referral,
-            subject=gettext("A new referral is waiting"),
-            body=gettext("A new referral is waiting (urgency: %(urgency)s). Sign in to respond.")
-            % {"urgency": referral.get_urgency_display().lower()},
-        )
+        with _staff_language():
+            notification_add(
+                kind=Notification.Kind.NEW_REFERRAL,
+                to=recipient.intake_email,
+                referral=referral,
+                subject=gettext("A new referral is waiting"),
+                body=gettext(
+                    "A new referral is waiting (urgency: %(urgency)s). Sign in to respond."
+                )
+                % {"urgency": referral.get_urgency_display().lower()},
+            )
     return referral
 
 
@@ -613,17 +617,18 @@ def referrals_on_consent_revoked(*, consent: Consent, at: datetime) -> None:
             referral.save(update_fields=["consent_withdrawn_at"])
             packet_destroy(referral, at)
             if referral.recipient.intake_email:
-                notification_add(
-                    kind=Notification.Kind.CONSENT_WITHDRAWN,
-                    to=referral.recipient.intake_email,
-                    referral=referral,
-                    subject=gettext("Consent was withdrawn for a referral"),
-                    body=gettext(
-                        "The person referred to you has withdrawn their consent for one of "
-                        "your accepted referrals. Its details can no longer be opened. Sign "
-                        "in to see which one."
-                    ),
-                )
+                with _staff_language():
+                    notification_add(
+                        kind=Notification.Kind.CONSENT_WITHDRAWN,
+                        to=referral.recipient.intake_email,
+                        referral=referral,
+                        subject=gettext("Consent was withdrawn for a referral"),
+                        body=gettext(
+                            "The person referred to you has withdrawn their consent for one of "
+                            "your accepted referrals. Its details can no longer be opened. Sign "
+                            "in to see which one."
+                        ),
+                    )
 
 
 # --- Sweeps ---------------------------------------------------------------------------------
@@ -667,25 +672,33 @@ def referrals_escalate(now: datetime) -> int:
             referral.escalated_at = now
             referral.save(update_fields=["escalated_at"])
             if referral.recipient.on_call_email:
-                notification_add(
-                    kind=Notification.Kind.ESCALATION,
-                    to=referral.recipient.on_call_email,
-                    referral=referral,
-                    subject=gettext("An urgent referral is waiting"),
-                    body=gettext(
-                        "An %(urgency)s referral has waited %(minutes)d minutes without being "
-                        "viewed. Sign in to respond."
+                with _staff_language():
+                    notification_add(
+                        kind=Notification.Kind.ESCALATION,
+                        to=referral.recipient.on_call_email,
+                        referral=referral,
+                        subject=gettext("An urgent referral is waiting"),
+                        body=gettext(
+                            "An %(urgency)s referral has waited %(minutes)d minutes without being "
+                            "viewed. Sign in to respond."
+                        )
+                        % {
+                            "urgency": referral.get_urgency_display().lower(),
+                            "minutes": settings.HAVEN_REFERRAL_ESCALATE_MINUTES,
+                        },
                     )
-                    % {
-                        "urgency": referral.get_urgency_display().lower(),
-                        "minutes": settings.HAVEN_REFERRAL_ESCALATE_MINUTES,
-                    },
-                )
             escalated += 1
     return escalated
 
 
 # --- The outbox -----------------------------------------------------------------------------
+
+
+def _staff_language() -> translation.override:
+    """E-mails to organisations are written in the deployment's language, never in the
+    language of whoever's action sent them: a survivor who withdraws consent on the Spanish
+    pages must not have that choice told to the shelter."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def notification_add(

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit.models import AuditEvent
 from consent.models import ConsentEvent, Disclosure
@@ -186,3 +186,21 @@ def test_a_viewed_referral_does_not_escalate(keyed):
     services.referral_mark_viewed(referral=referral, by=keyed.caseworker_x)
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
         assert services.referrals_sweep()["escalated"] == 0
+
+
+def test_e_mails_to_the_shelter_never_carry_the_survivors_language(keyed, settings):
+    """A survivor who withdraws consent on the Spanish pages: the shelter's notice is in the
+    deployment's language, so it does not tell them which language the person chose."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("es"):
+        referral = send(keyed)  # an officer working in Spanish
+        services.referral_accept(referral=referral, by=keyed.caseworker_x)
+        consent_revoke(consent=referral.consent, how=ConsentEvent.How.PORTAL)
+    sent = Notification.objects.get(kind="new_referral")
+    told = Notification.objects.get(kind="consent_withdrawn")
+    assert sent.subject == "A new referral is waiting"
+    assert told.subject == "Consent was withdrawn for a referral"
+    with translation.override(
+        "es"
+    ):  # the catalogue has them: English was chosen, not fallen back to
+        assert translation.gettext("A new referral is waiting") != sent.subject
