@@ -316,7 +316,7 @@ class Placement(NamedTuple):
 
     latitude: float
     longitude: float
-    method: str  # PLACED_AS_PUBLISHED, PLACED_AT_ZIP, PLACED_AT_CITY or PLACED_BY_GEOCODER
+    method: str  # one of the PLACED_* constants below
     detail: str = ""  # the ZIP code or "City, ST"; empty for the other methods
 
 
@@ -325,6 +325,7 @@ PLACED_AS_PUBLISHED = "published"
 PLACED_AT_ZIP = "zip"
 PLACED_AT_CITY = "city"
 PLACED_BY_GEOCODER = "geocoder"
+PLACED_AS_BEFORE = "kept"  # by the import: the position the location already had
 
 
 def _on_earth(latitude: Any, longitude: Any) -> bool:
@@ -342,7 +343,8 @@ def place_location(
     centre of its ZIP code, then of its city and state; else, only if ``geocode`` is given (a
     network geocoder: geo.geocoding.geocode, cached and rate-limited), the address looked up
     there; else None. ``geocode`` may raise geo.geocoding.GeocoderUnavailable."""
-    latitude, longitude = doc.get("latitude"), doc.get("longitude")
+    latitude: Any = doc.get("latitude")
+    longitude: Any = doc.get("longitude")
     if _on_earth(latitude, longitude):
         return Placement(float(latitude), float(longitude), PLACED_AS_PUBLISHED)
     addresses = [a for a in doc.get("addresses") or [] if isinstance(a, dict)]
@@ -495,9 +497,14 @@ class _Writer:
     def place(self, doc: Document) -> Placement | None:
         """Where a location goes (:func:`place_location`), noting what a steward should know.
         A confidential location's address never goes to a network geocoder; after the first
-        geocoder failure the rest of the import places locations offline."""
-        confidential = Location.objects.filter(code=doc["id"], confidential=True).exists()
-        network = None if confidential else self.geocode
+        geocoder failure the rest of the import places locations offline. A location already
+        in Haven that the file gives nothing to place by keeps the position it has."""
+        current = (
+            Location.objects.filter(code=doc["id"])
+            .values_list("confidential", "latitude", "longitude")
+            .first()
+        )
+        network = None if current and current[0] else self.geocode
         try:
             placement = place_location(doc, geocode=network)
         except geocoding.GeocoderUnavailable:
@@ -507,6 +514,11 @@ class _Writer:
             )
             placement = place_location(doc)
         name = f"location {doc['id']} ({doc.get('name') or 'no name'})"
+        if placement is None and current and current[1] is not None and current[2] is not None:
+            self.summary.notes.append(
+                f"{name} could not be placed from this file: it keeps the position it has"
+            )  # a steward may have placed it by hand after an earlier import
+            return Placement(current[1], current[2], PLACED_AS_BEFORE)
         if placement is None:
             self.summary.notes.append(
                 f"{name} could not be placed: imported, but not shown in search until it has "
