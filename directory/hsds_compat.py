@@ -114,6 +114,8 @@ def detect(
 ) -> Detected:
     """The version to read a file as: ``asked`` unless it is "auto"; then 3.1 if the file
     uses a field or table 3.1 added or declares 3.1, else 3.0."""
+    if asked not in CHOICES:
+        raise ValueError(f"HSDS version {asked!r}: say one of {', '.join(CHOICES)}")
     fields, tables = list(fields), list(tables)
     evidence = fields + [f"{table} table" for table in tables]
     if declared and declared.startswith("3.1"):

@@ -303,3 +303,8 @@ def test_a_steward_imports_a_3_0_file_through_the_page(cast, signed_in):
     assert "Read as HSDS 3.0." in page.content.decode()
     assert Organization.objects.filter(name="Safe Harbor Family Services").exists()
     assert upload("2.0").status_code == 400
+
+
+def test_a_version_haven_does_not_read_is_refused():
+    with pytest.raises(ValueError, match=r"say one of auto, 3\.0, 3\.1"):
+        import_path(JSON_30, hsds_version="2.0")
