@@ -396,7 +396,8 @@ if not HAVEN_BEDS_AGING_HOURS < HAVEN_BEDS_STALE_HOURS < HAVEN_BEDS_UNKNOWN_HOUR
     raise ImproperlyConfigured("HAVEN_BEDS_AGING_HOURS < _STALE_HOURS < _UNKNOWN_HOURS, please")
 
 # Geocoding: offline gazetteer always; a network geocoder (any geopy service name, such as
-# "nominatim" or "arcgis") only when HAVEN_GEOCODER is set.
+# "nominatim" or "arcgis") only when HAVEN_GEOCODER is set: for street-address search, and
+# for imported HSDS locations that the gazetteer cannot place.
 HAVEN_GEOCODER = env_str("HAVEN_GEOCODER")
 HAVEN_GEOCODER_OPTIONS = env_json("HAVEN_GEOCODER_OPTIONS", {})
 HAVEN_GEOCODER_QUERY_OPTIONS = env_json("HAVEN_GEOCODER_QUERY_OPTIONS", {})

@@ -93,6 +93,25 @@ class VerificationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PlacementFilter(admin.SimpleListFilter):
+    """Locations an import could not place (no coordinates): not shown in search until a
+    steward gives them a position."""
+
+    title = _("position")
+    parameter_name = "placed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("no", _("Not placed")), ("yes", _("Placed"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        unplaced = Q(latitude__isnull=True) | Q(longitude__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(unplaced)
+        if self.value() == "yes":
+            return queryset.exclude(unplaced)
+        return queryset
+
+
 class AddressInline(UrlsAssumeHttps, admin.StackedInline):
     model = Address
     extra = 0
@@ -190,8 +209,8 @@ class ServiceAdmin(SafeAutocomplete, UrlsAssumeHttps, admin.ModelAdmin):
 
 @admin.register(Location)
 class LocationAdmin(SafeAutocomplete, UrlsAssumeHttps, admin.ModelAdmin):
-    list_display = ["name", "organization", "confidential", "time_zone", "updated_at"]
-    list_filter = ["confidential", "location_type", "time_zone"]
+    list_display = ["name", "organization", "placed", "confidential", "time_zone", "updated_at"]
+    list_filter = [PlacementFilter, "confidential", "location_type", "time_zone"]
     search_fields = ["name", "organization__name", "code"]
     autocomplete_fields = ["organization"]
     readonly_fields = ["code", "time_zone", "created_at", "updated_at"]
@@ -199,6 +218,10 @@ class LocationAdmin(SafeAutocomplete, UrlsAssumeHttps, admin.ModelAdmin):
         AddressInline, PhoneInline, LocationLanguageInline, AccessibilityInline,
         ScheduleInline, ScheduleExceptionInline, ServiceAtLocationInline,
     ]  # fmt: skip
+
+    @admin.display(boolean=True, description=_("placed"))
+    def placed(self, obj: Location) -> bool:
+        return obj.latitude is not None and obj.longitude is not None
 
     def save_model(self, request: HttpRequest, obj: Location, form: Any, change: bool) -> None:
         # Derived search placement must follow every change of position or confidentiality.

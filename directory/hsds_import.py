@@ -11,8 +11,10 @@ recorded in HSDS ``metadata`` with its source, time and previous value.
 Haven's categories and populations come from taxonomy terms (attributes): Open Eligibility
 names are recognised out of the box (:data:`TERM_CATEGORIES`, :data:`TERM_POPULATIONS`); a
 term that maps to nothing is kept (as a taxonomy term and attribute) and reported. A location
-without coordinates is placed at its ZIP code's centroid from the offline gazetteer; one that
-cannot be placed is imported, unlisted in search, and reported.
+without coordinates is placed by :func:`place_location` (the offline gazetteer's ZIP code or
+city centre, then a network geocoder if one is configured); one that cannot be placed is
+imported, unlisted in search, and reported. HSDS 3.0 input is read as 3.1 first
+(directory.hsds_compat).
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,6 +37,7 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
 from audit.services import audit_record
+from directory import hsds_compat
 from directory.hsds import SCHEMA_DIR
 from directory.hsds_problems import ORIGIN, ImportRefused, Problem
 from directory.models import (
@@ -54,7 +57,9 @@ from directory.models import (
     TaxonomyTerm,
 )
 from directory.services import apply_placement, location_index_refresh
-from geo.gazetteer import gazetteer
+from geo import geocoding
+from geo.distance import Point
+from geo.gazetteer import gazetteer, state_code
 
 Document = dict[str, Any]
 
@@ -114,6 +119,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     notes: list[str] = field(default_factory=list)
+    hsds_version: str = ""  # the HSDS version the input was read as ("3.0", "3.1")
 
 
 # --- Reading --------------------------------------------------------------------------------
@@ -299,6 +305,74 @@ def _plain(message: str) -> str:
     return message if len(message) <= 200 else message[:197] + "…"
 
 
+# --- Placing --------------------------------------------------------------------------------
+
+# Where the offline gazetteer (US ZIP codes and cities) has places.
+GAZETTEER_COUNTRIES = frozenset({"US", "PR", "GU", "VI", "AS", "MP"})
+
+
+class Placement(NamedTuple):
+    """Where a location was put, and from what."""
+
+    latitude: float
+    longitude: float
+    method: str  # one of the PLACED_* constants below
+    detail: str = ""  # the ZIP code or "City, ST"; empty for the other methods
+
+
+# How a location was placed (Placement.method).
+PLACED_AS_PUBLISHED = "published"
+PLACED_AT_ZIP = "zip"
+PLACED_AT_CITY = "city"
+PLACED_BY_GEOCODER = "geocoder"
+PLACED_AS_BEFORE = "kept"  # by the import: the position the location already had
+
+
+def _on_earth(latitude: Any, longitude: Any) -> bool:
+    numbers = all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in (latitude, longitude)
+    )
+    return numbers and -90 <= latitude <= 90 and -180 <= longitude <= 180
+
+
+def place_location(
+    doc: Document, *, geocode: Callable[[str], Point | None] | None = None
+) -> Placement | None:
+    """Where an HSDS location document goes: its own coordinates if it has them (and they are
+    on Earth); else, for each of its addresses (physical ones first), the offline gazetteer's
+    centre of its ZIP code, then of its city and state; else, only if ``geocode`` is given (a
+    network geocoder: geo.geocoding.geocode, cached and rate-limited), the address looked up
+    there; else None. ``geocode`` may raise geo.geocoding.GeocoderUnavailable."""
+    latitude: Any = doc.get("latitude")
+    longitude: Any = doc.get("longitude")
+    if _on_earth(latitude, longitude):
+        return Placement(float(latitude), float(longitude), PLACED_AS_PUBLISHED)
+    addresses = [a for a in doc.get("addresses") or [] if isinstance(a, dict)]
+    addresses.sort(key=lambda a: a.get("address_type") != "physical")
+    local = [a for a in addresses if str(a.get("country") or "").upper() in GAZETTEER_COUNTRIES]
+    for address in local:
+        record = gazetteer().zip_code(str(address.get("postal_code") or "").strip())
+        if record is not None:
+            point = record.point
+            return Placement(point.latitude, point.longitude, PLACED_AT_ZIP, record.zip_code)
+    for address in local:
+        state = state_code(str(address.get("state_province") or ""))
+        city = gazetteer().city(str(address.get("city") or ""), state) if state else None
+        if city is not None:
+            point = city.point
+            where = f"{city.city}, {city.state}"
+            return Placement(point.latitude, point.longitude, PLACED_AT_CITY, where)
+    if geocode is None or doc.get("location_type") == "virtual":
+        return None
+    for address in addresses:
+        parts = ("address_1", "address_2", "city", "state_province", "postal_code", "country")
+        query = ", ".join(str(address.get(p)).strip() for p in parts if address.get(p))
+        found = geocode(query) if query else None
+        if found is not None and _on_earth(found.latitude, found.longitude):
+            return Placement(found.latitude, found.longitude, PLACED_BY_GEOCODER)
+    return None
+
+
 # --- Writing --------------------------------------------------------------------------------
 
 
@@ -311,6 +385,7 @@ class _Writer:
         self.summary = ImportSummary()
         self.location_ids: set[int] = set()
         self.unmapped: set[str] = set()
+        self.geocode = geocoding.geocode if geocoding.geocoder_configured() else None
 
     def upsert(self, model: type[Model], code: str, values: dict[str, Any]) -> Any:
         item = model._default_manager.filter(code=code).first()
@@ -387,26 +462,11 @@ class _Writer:
         location_type = doc.get("location_type")
         redacted = location_type == "redacted"  # a confidential place, published without address
         known = Location.objects.filter(code=doc["id"]).exists()
-        latitude, longitude = doc.get("latitude"), doc.get("longitude")
-        if redacted and known:
-            pass  # a redacted copy never erases the position the owner keeps
-        elif (
-            latitude is None
-            or longitude is None
-            or not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
-        ):
-            latitude = longitude = None
-            for address in doc.get("addresses") or []:
-                record = gazetteer().zip_code(str(address.get("postal_code") or ""))
-                if record is not None:
-                    latitude, longitude = record.point.latitude, record.point.longitude
-                    break
-            if latitude is None:
-                self.summary.notes.append(
-                    f"location {doc['id']} ({doc.get('name') or 'no name'}) could not be "
-                    "placed: imported, but not shown in search until it has coordinates"
-                )
-        position = {} if redacted and known else {"latitude": latitude, "longitude": longitude}
+        position: dict[str, float | None] = {}
+        if not (redacted and known):  # a redacted copy never erases the position the owner keeps
+            placement = self.place(doc)
+            position["latitude"] = placement.latitude if placement else None
+            position["longitude"] = placement.longitude if placement else None
         location = self.upsert(Location, doc["id"], {
             "organization": organization, "name": (doc.get("name") or organization.name)[:255],
             "alternate_name": (doc.get("alternate_name") or "")[:255],
@@ -433,6 +493,43 @@ class _Writer:
         self.phones(doc.get("phones") or [], location=location)
         self.schedules(doc.get("schedules") or [], location=location)
         return location
+
+    def place(self, doc: Document) -> Placement | None:
+        """Where a location goes (:func:`place_location`), noting what a steward should know.
+        A confidential location's address never goes to a network geocoder; after the first
+        geocoder failure the rest of the import places locations offline. A location already
+        in Haven that the file gives nothing to place by keeps the position it has."""
+        current = (
+            Location.objects.filter(code=doc["id"])
+            .values_list("confidential", "latitude", "longitude")
+            .first()
+        )
+        network = None if current and current[0] else self.geocode
+        try:
+            placement = place_location(doc, geocode=network)
+        except geocoding.GeocoderUnavailable:
+            self.geocode = None
+            self.summary.notes.append(
+                "the geocoder did not answer; the other locations were placed offline only"
+            )
+            placement = place_location(doc)
+        name = f"location {doc['id']} ({doc.get('name') or 'no name'})"
+        if placement is None and current and current[1] is not None and current[2] is not None:
+            self.summary.notes.append(
+                f"{name} could not be placed from this file: it keeps the position it has"
+            )  # a steward may have placed it by hand after an earlier import
+            return Placement(current[1], current[2], PLACED_AS_BEFORE)
+        if placement is None:
+            self.summary.notes.append(
+                f"{name} could not be placed: imported, but not shown in search until it has "
+                "coordinates (listed under “Not placed” in the locations admin)"
+            )
+        elif placement.method == PLACED_AT_CITY:
+            self.summary.notes.append(
+                f"{name} has no coordinates and no known ZIP code: placed at the centre of "
+                f"{placement.detail}; check its position"
+            )
+        return placement
 
     def service(self, doc: Document, organization: Organization) -> Service:
         terms = self.terms(doc)
@@ -617,11 +714,18 @@ def write(
 
 
 def import_path(
-    path: Path, *, dry_run: bool = False, allow_dangling: bool = False, actor: str = "command"
+    path: Path,
+    *,
+    dry_run: bool = False,
+    allow_dangling: bool = False,
+    actor: str = "command",
+    hsds_version: str = hsds_compat.AUTO,
 ) -> ImportSummary:
     """Import a JSON file, or a tabular package (a directory or a .zip with
     datapackage.json). ``allow_dangling`` imports a package whose foreign keys point at rows
     it does not contain (the links are left out and noted) instead of refusing it.
+    ``hsds_version`` ("3.0", "3.1" or "auto") says which HSDS the input is; 3.0 is upgraded
+    to 3.1 before it is checked (directory.hsds_compat), and the summary says which was used.
 
     A package is read twice, one organisation at a time — first to check every record, then
     to write — so a large package never has to fit in memory."""
@@ -630,14 +734,35 @@ def import_path(
         from directory.hsds_tabular import read_package
 
         with read_package(path, allow_dangling=allow_dangling) as package:
+            columns = package.columns
+            detected = hsds_compat.detect(
+                hsds_version,
+                fields=[f"attribute.{c}" for c in columns.get("attribute", ()) if c == "label"],
+                tables=[t for t in hsds_compat.TABLES_ADDED_IN_3_1 if t in columns],
+                declared=hsds_compat.declared_version(package.root) if package.root else None,
+            )
+            upgrade = hsds_compat.Upgrade(detected.version)
             problems = [
                 problem
-                for document in package.organizations()
+                for document in upgrade.documents(package.organizations())
                 for problem in check(str(document.get(ORIGIN, path.name)), document)
             ]
             if problems:
                 raise ImportRefused(problems)
-            summary = write(package.organizations(), source=source, dry_run=dry_run, actor=actor)
-            summary.notes[:0] = package.notes
+            again = hsds_compat.Upgrade(detected.version)  # its notes are the first pass's
+            summary = write(
+                again.documents(package.organizations()),
+                source=source, dry_run=dry_run, actor=actor,
+            )  # fmt: skip
+            summary.notes[:0] = [detected.note(), *package.notes, *upgrade.notes()]
+            summary.hsds_version = detected.version
             return summary
-    return import_records(read_json(path), source=source, dry_run=dry_run, actor=actor)
+    records = read_json(path)
+    detected = hsds_compat.detect(
+        hsds_version, fields=hsds_compat.added_in_3_1(record for _where, record in records)
+    )
+    upgrade = hsds_compat.Upgrade(detected.version)
+    summary = import_records(upgrade.records(records), source=source, dry_run=dry_run, actor=actor)
+    summary.notes[:0] = [detected.note(), *upgrade.notes()]
+    summary.hsds_version = detected.version
+    return summary

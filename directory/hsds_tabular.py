@@ -336,8 +336,10 @@ class TabularPackage:
         indexes: dict[str, _Index],
         notes: list[str],
         temporary: tempfile.TemporaryDirectory[str] | None,
+        root: Path | None = None,
     ) -> None:
         self.source = source
+        self.root = root  # the folder datapackage.json is in (inside ``temporary`` for a zip)
         self.notes = notes
         self._indexes = indexes
         self._temporary = temporary
@@ -349,6 +351,15 @@ class TabularPackage:
     def counts(self) -> dict[str, int]:
         """Rows per HSDS table (tables the package lacks count 0)."""
         return {name: len(index) for name, index in self._indexes.items()}
+
+    @property
+    def columns(self) -> dict[str, tuple[str, ...]]:
+        """The HSDS columns of each table the package has a file for, in the file's order."""
+        return {
+            name: tuple(sorted(index.positions, key=index.positions.__getitem__))
+            for name, index in self._indexes.items()
+            if index.file is not None
+        }
 
     def organizations(self, *, services: bool = True) -> Iterator[dict[str, Any]]:
         """One organization_full-style document per row of organizations.csv, in file order.
@@ -643,7 +654,9 @@ def read_package(
                 ).check(root, files)
         if problems:
             raise ImportRefused(problems)
-        return TabularPackage(source=path, indexes=indexes, notes=notes, temporary=temporary)
+        return TabularPackage(
+            source=path, indexes=indexes, notes=notes, temporary=temporary, root=root
+        )
     except BaseException:
         if temporary is not None:
             temporary.cleanup()

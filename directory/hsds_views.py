@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from config.forms import OneValueEach
+from directory.hsds_compat import AUTO
 from directory.hsds_import import ImportSummary, import_path
 from directory.hsds_problems import ImportRefused, Problem
 from directory.selectors import user_is_verified
@@ -29,6 +30,16 @@ class HsdsImportForm(OneValueEach, forms.Form):
     )
     dry_run = forms.BooleanField(
         label=_("Only check it: import nothing"), required=False, initial=True
+    )
+    hsds_version = forms.ChoiceField(
+        label=_("HSDS version"),
+        choices=[
+            (AUTO, _("Find out from the file")),
+            ("3.1", _("HSDS 3.1")),
+            ("3.0", _("HSDS 3.0 (read as 3.1)")),
+        ],
+        initial=AUTO,
+        required=False,
     )
     allow_dangling = forms.BooleanField(
         label=_("Accept links to rows the package does not contain (each is noted)"),
@@ -78,6 +89,7 @@ def hsds_import(request: HttpRequest) -> HttpResponse:
                     path,
                     dry_run=form.cleaned_data["dry_run"],
                     allow_dangling=form.cleaned_data["allow_dangling"],
+                    hsds_version=form.cleaned_data["hsds_version"] or AUTO,
                     actor=f"user:{request.user.code}",
                 )
             except ImportRefused as refused:

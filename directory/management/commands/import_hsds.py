@@ -3,14 +3,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from directory.hsds_compat import AUTO, CHOICES
 from directory.hsds_import import import_path
 from directory.hsds_problems import ImportRefused
 
 
 class Command(BaseCommand):
     help = (
-        "Import an HSDS 3.1 directory: a JSON file (organization_full or service_full objects, "
-        "a list, or an API page) or a tabular package (a directory or .zip with "
+        "Import an HSDS 3.1 or 3.0 directory (3.0 is read as 3.1): a JSON file "
+        "(organization_full or service_full objects, a list, or an API page) or a tabular "
+        "package (a directory or .zip with "
         "datapackage.json). Everything is validated first; any problem refuses the whole "
         "import and lists every problem found. Importing the same data again changes nothing."
     )
@@ -26,6 +28,13 @@ class Command(BaseCommand):
             help="import a tabular package whose links point at rows it does not contain, "
             "leaving those links out (each is noted) instead of refusing it",
         )
+        parser.add_argument(
+            "--hsds-version",
+            choices=CHOICES,
+            default=AUTO,
+            help="the HSDS version of the input; auto (the default) reads it as 3.1 if it holds "
+            "anything HSDS 3.1 added, else as 3.0; the report says which was used",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["path"]
@@ -33,7 +42,10 @@ class Command(BaseCommand):
             raise CommandError(f"{path} does not exist.")
         try:
             summary = import_path(
-                path, dry_run=options["dry_run"], allow_dangling=options["allow_dangling"]
+                path,
+                dry_run=options["dry_run"],
+                allow_dangling=options["allow_dangling"],
+                hsds_version=options["hsds_version"],
             )
         except ImportRefused as refused:
             for problem in refused.problems:
