@@ -9,8 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,7 +17,7 @@ from config.forms import OneValueEach
 from directory.hsds_compat import AUTO
 from directory.hsds_import import ImportSummary, import_path
 from directory.hsds_problems import ImportRefused, Problem
-from directory.selectors import user_is_verified
+from directory.views import verified_required
 
 MAX_NAME_BYTES = 200
 
@@ -65,10 +64,9 @@ def storable_name(name: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@verified_required
 def hsds_import(request: HttpRequest) -> HttpResponse:
     """Stewards check (and then import) a directory file; the report lists every problem."""
-    if not user_is_verified(request.user):
-        return redirect(f"{reverse('accounts:sign-in')}?next={request.path}")
     if not request.user.is_staff:
         raise PermissionDenied
     form = HsdsImportForm(
