@@ -18,18 +18,22 @@ cannot be placed is imported, unlisted in search, and reported.
 from __future__ import annotations
 
 import json
+import marshal
 import math
+import tempfile
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import DecimalField, FloatField, IntegerField, Model
+import jsonschema_rs
+from django.core.exceptions import NON_FIELD_ERRORS, FieldError, ValidationError
+from django.db import connection, transaction
+from django.db.models import CheckConstraint, DecimalField, F, FloatField, IntegerField, Model, Q
 from django.utils import timezone
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
@@ -100,6 +104,11 @@ SERVICE_STATUS = {
     "defunct": Service.Status.DEFUNCT,
     "temporarily closed": Service.Status.TEMPORARILY_CLOSED,
 }
+# A batch writes about this many records: the rows it names are looked up with one query per
+# table, and a few thousand rows at a time keep memory flat and queries short.
+BATCH_RECORDS = 5000
+LOOKUP_CHUNK = 500  # ids per look-up query (SQLite allows 999 parameters in older builds)
+WRITE_CHUNK = 500
 DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat", "SU": "sun"}
 
 
@@ -132,11 +141,21 @@ def _allow_redacted(node: Any) -> None:
             _allow_redacted(value)
 
 
-@cache
-def _validator(name: str) -> Draft202012Validator:
+def _schema(name: str) -> dict[str, Any]:
     schema = json.loads((SCHEMA_DIR / "3.1" / "schema" / "compiled" / f"{name}.json").read_text())
     _allow_redacted(schema)
-    return Draft202012Validator(schema)
+    return schema  # type: ignore[no-any-return]
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(_schema(name))
+
+
+@cache
+def _fast_validator(name: str) -> jsonschema_rs.Draft202012Validator:
+    # Formats are annotations in Draft 2020-12, as for jsonschema above.
+    return jsonschema_rs.Draft202012Validator(_schema(name), validate_formats=False)
 
 
 def read_json(path: Path) -> list[tuple[str, Document]]:
@@ -253,22 +272,34 @@ def _where(where: str, record: Any, path: Iterable[Any]) -> str:
 
 def check(where: str, record: Any) -> list[Problem]:
     """Every problem with one record, against its official schema."""
+    return _check(where, record)[0]
+
+
+def _check(where: str, record: Any) -> tuple[list[Problem], Document]:
+    """Every problem with one record, and the record without origins.
+
+    jsonschema-rs answers whether a record is valid, fast; only an invalid one is walked
+    again with jsonschema for the report (its most specific reason inside anyOf / oneOf)."""
     if not isinstance(record, dict):
-        return [Problem(where, "", "is not an HSDS object")]
+        return [Problem(where, "", "is not an HSDS object")], {}
+    clean = _strip_origins(record)
     problems = []
-    for pointer, message in _unsafe_values(_strip_origins(record)):
+    for pointer, message in _unsafe_values(clean):
         name = pointer.rsplit("/", 1)[-1]
         problems.append(Problem(f"{where} {pointer}" if pointer else where, name, message))
     if problems:
-        return problems  # the schema's checks would choke on these values too
-    for found in _validator(_kind(record)).iter_errors(_strip_origins(record)):
+        return problems, clean  # the schema's checks would choke on these values too
+    kind = _kind(record)
+    if _fast_validator(kind).is_valid(clean):
+        return [], clean
+    for found in _validator(kind).iter_errors(clean):
         error = best_match([found])  # the most specific reason inside anyOf / oneOf
         path = list(error.absolute_path)
         name = str(path[-1]) if path and isinstance(path[-1], str) else ""
         if error.validator == "required":
             name = error.message.split("'")[1] if "'" in error.message else name
         problems.append(Problem(_where(where, record, path), name, _plain(error.message)))
-    return problems
+    return problems, clean
 
 
 def validate(records: Iterable[tuple[str, Document]]) -> tuple[list[Document], list[Problem]]:
@@ -303,51 +334,113 @@ def _plain(message: str) -> str:
 
 
 class _Writer:
-    """Upserts by HSDS id, recording every change in metadata."""
+    """Upserts by HSDS id, recording every change in metadata, a batch of organisations at a
+    time: each batch looks up the rows it names with one query per table, then inserts the
+    new rows and updates the changed ones in bulk. Within a batch, a record met twice sees
+    what its first appearance did, exactly as if every record had been written at once."""
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.now = timezone.now()
         self.summary = ImportSummary()
-        self.location_ids: set[int] = set()
         self.unmapped: set[str] = set()
+        self._reset()
+
+    def _reset(self) -> None:
+        # The rows this batch names, by HSDS id: read from the database, or new in this batch.
+        self.items: dict[type[Model], dict[uuid.UUID, Any]] = defaultdict(dict)
+        self.new: dict[type[Model], list[Any]] = defaultdict(list)
+        self.dirty: dict[type[Model], dict[int, tuple[Any, set[str]]]] = defaultdict(dict)
+        self.populations: dict[uuid.UUID, set[str]] = defaultdict(set)
+        self.new_populations: list[ServicePopulation] = []
+        self.changes: list[tuple[uuid.UUID, str, str, str, str, str]] = []
+        self.touched: list[Location] = []
+
+    # --- one batch ---------------------------------------------------------------------------
+
+    def batch(self, documents: list[Document], codes: dict[type[Model], set[uuid.UUID]]) -> None:
+        """Write a batch of organisation documents (without origins), given the HSDS ids of
+        the rows they write (_collect_organization)."""
+        self._prefetch(codes)
+        for document in documents:
+            self.organization(document)
+        self._flush()
+
+    def _prefetch(self, codes: dict[type[Model], set[uuid.UUID]]) -> None:
+        for model, wanted in codes.items():
+            found = self.items[model]
+            ordered = sorted(wanted)
+            for start in range(0, len(ordered), LOOKUP_CHUNK):
+                chunk = ordered[start : start + LOOKUP_CHUNK]
+                for item in model._default_manager.filter(code__in=chunk):
+                    found[item.code] = item
+        services = sorted(self.items[Service])
+        for start in range(0, len(services), LOOKUP_CHUNK):
+            chunk = services[start : start + LOOKUP_CHUNK]
+            for code, population in ServicePopulation.objects.filter(
+                service__code__in=chunk
+            ).values_list("service__code", "population"):
+                self.populations[code].add(population)
+
+    def _flush(self) -> None:
+        for model in WRITE_ORDER:
+            if self.new[model]:
+                model._default_manager.bulk_create(self.new[model], batch_size=WRITE_CHUNK)
+            if self.dirty[model]:
+                items, fields = [], set()
+                for item, changed in self.dirty[model].values():
+                    items.append(item)
+                    fields |= changed
+                fields |= _derived_fields(model)
+                for name in _touched_fields(model):
+                    setattr_all(items, name, self.now)
+                model._default_manager.bulk_update(items, sorted(fields), batch_size=WRITE_CHUNK)
+            if model is Service and self.new_populations:
+                ServicePopulation.objects.bulk_create(self.new_populations, batch_size=WRITE_CHUNK)
+        _insert_metadata(self.changes, when=self.now, by=self.source[:255])
+        location_index_refresh(location_ids={location.pk for location in self.touched})
+        self._reset()
+
+    # --- records -----------------------------------------------------------------------------
 
     def upsert(self, model: type[Model], code: str, values: dict[str, Any]) -> Any:
-        item = model._default_manager.filter(code=code).first()
+        key = _own_key(model, code)
+        item = self.items[model].get(key)
         resource = model._meta.model_name or ""
         if item is None:
             item = model(code=code, **values)
             if isinstance(item, Location):
                 apply_placement(item)
             _check_numbers(item, code)
-            item.save()
+            self.items[model][key] = item
+            self.new[model].append(item)
             self.summary.created += 1
-            Metadata.objects.create(
-                resource_id=code, resource_type=resource, last_action_date=self.now,
-                last_action_type="create", updated_by=self.source[:255],
-            )  # fmt: skip
+            self.changes.append((key, resource, "create", "", "", ""))
             return item
         changed = []
         for name, value in values.items():
-            previous = getattr(item, name)
-            if _same(previous, value):
+            if _same(item, name, value):
                 continue
             changed.append(name)
-            Metadata.objects.create(
-                resource_id=code, resource_type=resource, last_action_date=self.now,
-                last_action_type="update", field_name=name, previous_value=_text(previous),
-                replacement_value=_text(value), updated_by=self.source[:255],
-            )  # fmt: skip
+            self.changes.append(
+                (key, resource, "update", name, _text(getattr(item, name)), _text(value))
+            )
             setattr(item, name, value)
         if changed:
             if isinstance(item, Location):
                 apply_placement(item)
             _check_numbers(item, code)
-            item.save()
+            if item.pk is not None:  # else it is new in this batch and not written yet
+                self.dirty[model].setdefault(item.pk, (item, set()))[1].update(changed)
             self.summary.updated += 1
         else:
             self.summary.unchanged += 1
         return item
+
+    def known(self, model: type[Model], code: Any) -> Any:
+        """The row with this HSDS id, stored or written earlier in this import, if any."""
+        key = _key(code)
+        return None if key is None else self.items[model].get(key)
 
     def organization(self, doc: Document) -> None:
         organization = self.upsert(Organization, doc["id"], {
@@ -372,25 +465,56 @@ class _Writer:
                         locations[place["id"]] = self.location(place, organization)
                     location = locations[place["id"]]
                 else:
-                    location = Location.objects.filter(
-                        code=link.get("location_id"), organization=organization
-                    ).first()
+                    location = self.known(Location, link.get("location_id"))
+                    if location is not None and not _same(location, "organization", organization):
+                        location = None
                 if location is None:
                     continue
                 self.upsert(ServiceAtLocation, link["id"], {
                     "service": service, "location": location,
                     "description": link.get("description") or "",
                 })  # fmt: skip
-                self.location_ids.add(location.pk)
+                self.touched.append(location)
 
     def location(self, doc: Document, organization: Organization) -> Location:
         location_type = doc.get("location_type")
         redacted = location_type == "redacted"  # a confidential place, published without address
-        known = Location.objects.filter(code=doc["id"]).exists()
+        known = self.known(Location, doc["id"]) is not None
+        # A redacted copy never erases the position the owner keeps.
+        position = {} if redacted and known else self.place(doc, organization)
+        location = self.upsert(Location, doc["id"], {
+            "organization": organization, "name": (doc.get("name") or organization.name)[:255],
+            "alternate_name": (doc.get("alternate_name") or "")[:255],
+            "description": doc.get("description") or "",
+            "transportation": doc.get("transportation") or "", "url": doc.get("url") or "",
+            **position,
+            "location_type": location_type if location_type in Location.Type.values
+            else Location.Type.PHYSICAL,
+            **({"confidential": True} if redacted else {}),
+        })  # fmt: skip
+        self.summary.locations += 1
+        self.touched.append(location)
+        for address in doc.get("addresses") or []:
+            self.upsert(Address, address["id"], {
+                "location": location, "attention": (address.get("attention") or "")[:255],
+                "address_1": address["address_1"][:255],
+                "address_2": (address.get("address_2") or "")[:255],
+                "city": address["city"][:128], "region": (address.get("region") or "")[:128],
+                "state_province": address["state_province"][:64],
+                "postal_code": address["postal_code"][:16], "country": address["country"][:2],
+                "address_type": address["address_type"]
+                if address["address_type"] in Address.Type.values else Address.Type.PHYSICAL,
+            })  # fmt: skip
+        self.phones(doc.get("phones") or [], location=location)
+        self.schedules(doc.get("schedules") or [], location=location)
+        return location
+
+    def place(self, doc: Document, organization: Organization) -> dict[str, float | None]:
+        """Where a location document puts the place: its own coordinates when they are on
+        Earth, else its first address's ZIP centroid from the offline gazetteer, else nowhere
+        (noted: imported, but not listed in search)."""
         latitude, longitude = doc.get("latitude"), doc.get("longitude")
-        if redacted and known:
-            pass  # a redacted copy never erases the position the owner keeps
-        elif (
+        if (
             latitude is None
             or longitude is None
             or not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
@@ -406,33 +530,7 @@ class _Writer:
                     f"location {doc['id']} ({doc.get('name') or 'no name'}) could not be "
                     "placed: imported, but not shown in search until it has coordinates"
                 )
-        position = {} if redacted and known else {"latitude": latitude, "longitude": longitude}
-        location = self.upsert(Location, doc["id"], {
-            "organization": organization, "name": (doc.get("name") or organization.name)[:255],
-            "alternate_name": (doc.get("alternate_name") or "")[:255],
-            "description": doc.get("description") or "",
-            "transportation": doc.get("transportation") or "", "url": doc.get("url") or "",
-            **position,
-            "location_type": location_type if location_type in Location.Type.values
-            else Location.Type.PHYSICAL,
-            **({"confidential": True} if redacted else {}),
-        })  # fmt: skip
-        self.summary.locations += 1
-        self.location_ids.add(location.pk)
-        for address in doc.get("addresses") or []:
-            self.upsert(Address, address["id"], {
-                "location": location, "attention": (address.get("attention") or "")[:255],
-                "address_1": address["address_1"][:255],
-                "address_2": (address.get("address_2") or "")[:255],
-                "city": address["city"][:128], "region": (address.get("region") or "")[:128],
-                "state_province": address["state_province"][:64],
-                "postal_code": address["postal_code"][:16], "country": address["country"][:2],
-                "address_type": address["address_type"]
-                if address["address_type"] in Address.Type.values else Address.Type.PHYSICAL,
-            })  # fmt: skip
-        self.phones(doc.get("phones") or [], location=location)
-        self.schedules(doc.get("schedules") or [], location=location)
-        return location
+        return {"latitude": latitude, "longitude": longitude}
 
     def service(self, doc: Document, organization: Organization) -> Service:
         terms = self.terms(doc)
@@ -457,9 +555,10 @@ class _Writer:
             "category": categories[0] if categories else Category.OTHER,
         })  # fmt: skip
         self.summary.services += 1
-        existing = set(service.populations.values_list("population", flat=True))
-        for population in set(populations) - existing:
-            ServicePopulation.objects.create(service=service, population=population)
+        existing = self.populations[_own_key(Service, doc["id"])]
+        for population in sorted(set(populations) - existing):
+            existing.add(population)
+            self.new_populations.append(ServicePopulation(service=service, population=population))
         self.phones(doc.get("phones") or [], service=service)
         self.schedules(doc.get("schedules") or [], service=service)
         self.attributes(doc, "service")
@@ -528,25 +627,240 @@ class _Writer:
             })  # fmt: skip
 
 
+def _key(code: Any) -> uuid.UUID | None:
+    """An HSDS id as the database compares it (case and hyphens do not matter)."""
+    if isinstance(code, uuid.UUID):
+        return code
+    try:
+        return uuid.UUID(str(code))
+    except ValueError:
+        return None
+
+
+def _own_key(model: type[Model], code: Any) -> uuid.UUID:
+    key = _key(code)
+    if key is None:
+        raise ImportRefused([
+            Problem(f"{model._meta.model_name} {code}", "id", "is not a UUID, which Haven needs")
+        ])  # fmt: skip
+    return key
+
+
+def _collect(codes: dict[type[Model], set[uuid.UUID]], model: type[Model], doc: Any) -> None:
+    if isinstance(doc, dict) and (key := _key(doc.get("id"))) is not None:
+        codes[model].add(key)
+
+
+def _collect_owned(codes: dict[type[Model], set[uuid.UUID]], doc: Document) -> None:
+    for phone in doc.get("phones") or []:
+        _collect(codes, Phone, phone)
+    for schedule in doc.get("schedules") or []:
+        _collect(codes, Schedule, schedule)
+
+
+def _collect_location(codes: dict[type[Model], set[uuid.UUID]], doc: Document) -> None:
+    _collect(codes, Location, doc)
+    for address in doc.get("addresses") or []:
+        _collect(codes, Address, address)
+    _collect_owned(codes, doc)
+
+
+def _collect_organization(doc: Document, codes: dict[type[Model], set[uuid.UUID]]) -> int:
+    """Add the HSDS id of every row an organisation document writes, by table (the rows
+    _Writer.organization upserts, and the locations its services name by id); how many."""
+    before = sum(len(found) for found in codes.values())
+    _collect(codes, Organization, doc)
+    _collect_owned(codes, doc)
+    for place in doc.get("locations") or []:
+        _collect_location(codes, place)
+    for service in doc.get("services") or []:
+        _collect(codes, Service, service)
+        _collect_owned(codes, service)
+        for attribute in service.get("attributes") or []:
+            _collect(codes, Attribute, attribute)
+            term = attribute.get("taxonomy_term")
+            if isinstance(term, dict):
+                _collect(codes, TaxonomyTerm, term)
+                _collect(codes, Taxonomy, term.get("taxonomy_detail"))
+        for link in service.get("service_at_locations") or []:
+            _collect(codes, ServiceAtLocation, link)
+            place = link.get("location")
+            if isinstance(place, dict) and place.get("id"):
+                _collect_location(codes, place)
+            elif (key := _key(link.get("location_id"))) is not None:
+                codes[Location].add(key)
+    return sum(len(found) for found in codes.values()) - before
+
+
+# Parents before the rows that point at them.
+WRITE_ORDER: tuple[type[Model], ...] = (
+    Organization, Taxonomy, Location, Service, TaxonomyTerm,
+    Address, Phone, Schedule, ServiceAtLocation, Attribute,
+)  # fmt: skip
+# Fields apply_placement derives from a location's position.
+PLACEMENT_FIELDS = frozenset({"search_latitude", "search_longitude", "ux", "uy", "uz", "time_zone"})
+
+
+def _derived_fields(model: type[Model]) -> set[str]:
+    return set(PLACEMENT_FIELDS) if model is Location else set()
+
+
+@cache
+def _touched_fields(model: type[Model]) -> tuple[str, ...]:
+    """Fields save() would set to now (auto_now), which bulk_update does not."""
+    return tuple(f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False))
+
+
+def setattr_all(items: Iterable[Any], name: str, value: Any) -> None:
+    for item in items:
+        setattr(item, name, value)
+
+
+METADATA_COLUMNS = (
+    "resource_id", "resource_type", "last_action_type", "field_name", "previous_value",
+    "replacement_value", "last_action_date", "updated_by",
+)  # fmt: skip
+
+
+def _insert_metadata(
+    changes: list[tuple[uuid.UUID, str, str, str, str, str]], *, when: Any, by: str
+) -> None:
+    """Insert provenance rows as plain tuples: the ORM's per-object work would cost more
+    than the inserts themselves (COPY on PostgreSQL)."""
+    if not changes:
+        return
+    when = Metadata._meta.get_field("last_action_date").get_db_prep_save(when, connection)
+    native = connection.features.has_native_uuid_field
+    rows = [(key if native else key.hex, *change, when, by) for key, *change in changes]
+    table = connection.ops.quote_name(Metadata._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in METADATA_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(METADATA_COLUMNS))
+            # Table and column names come from the model, never from input.
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+
+
+NUMERIC_FIELDS = (IntegerField, FloatField, DecimalField)
+
+
+@cache
+def _number_rules(model: type[Model]) -> frozenset[str]:
+    """The fields _check_numbers leaves out: all but the numeric ones."""
+    return frozenset(f.name for f in model._meta.fields if not isinstance(f, NUMERIC_FIELDS))
+
+
 def _check_numbers(item: Model, code: str) -> None:
     """A number its column cannot hold (a negative or five-digit year), or numbers that break
     a rule of the table (a minimum age above the maximum), refuse the import: the schema sets
-    no ranges, and the database would otherwise fail mid-write."""
-    numeric = (IntegerField, FloatField, DecimalField)
-    exclude = [f.name for f in item._meta.fields if not isinstance(f, numeric)]
-    try:
-        item.full_clean(exclude=exclude, validate_unique=False)
-    except ValidationError as error:
+    no ranges, and the database would otherwise fail mid-write.
+
+    The same checks as ``full_clean`` of the numeric fields, except that a check constraint
+    is worked out here rather than by a query per row (see _holds)."""
+    exclude = set(_number_rules(type(item)))
+    errors: dict[str, Any] = {}
+    for step in (lambda: item.clean_fields(exclude=exclude), item.clean):
+        try:
+            step()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    exclude |= {name for name in errors if name != NON_FIELD_ERRORS}
+    available = {f.name for f in item._meta.concrete_fields if f.name not in exclude} | {"pk"}
+    for constraint in item._meta.constraints:
+        if isinstance(constraint, CheckConstraint):
+            try:
+                holds = _holds(constraint.condition, item, available)
+            except FieldError:
+                continue  # it names a field left out: full_clean skips it too
+            except _Unsure:
+                pass
+            else:
+                if holds is False:
+                    errors = ValidationError(
+                        constraint.get_violation_error_message(),
+                        code=constraint.violation_error_code,
+                    ).update_error_dict(errors)
+                continue
+        try:
+            constraint.validate(type(item), item, exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
         resource = item._meta.model_name or ""
         raise ImportRefused([
             Problem(f"{resource} {code}", field, message)
-            for field, messages in error.message_dict.items() for message in messages
+            for field, messages in ValidationError(errors).message_dict.items()
+            for message in messages
         ]) from None  # fmt: skip
 
 
-def _same(previous: Any, value: Any) -> bool:
-    if isinstance(previous, Model) or isinstance(value, Model):
-        return getattr(previous, "pk", None) == getattr(value, "pk", None)
+class _Unsure(Exception):
+    """A condition _holds cannot work out; the database is asked instead."""
+
+
+COMPARISONS = {
+    "exact": lambda a, b: a == b, "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
+}  # fmt: skip
+
+
+def _holds(node: Any, item: Model, available: set[str]) -> bool | None:
+    """A check constraint's condition on an unsaved row, as SQL would judge it: True, False,
+    or None (unknown: a comparison with NULL, which a CHECK lets pass). Raises FieldError for
+    a field that is not ``available`` and _Unsure for anything but plain comparisons."""
+    if isinstance(node, Q):
+        results = [_holds(child, item, available) for child in node.children]
+        decisive = node.connector == Q.OR
+        if decisive in results:
+            result: bool | None = decisive
+        elif None in results:
+            result = None
+        else:
+            result = not decisive
+        return (None if result is None else not result) if node.negated else result
+    if not isinstance(node, tuple):
+        raise _Unsure
+    lookup, right = node
+    name, _, operator = str(lookup).partition("__")
+    if name not in available:
+        raise FieldError(name)
+    left = getattr(item, name)
+    if operator == "isnull":
+        return (left is None) == bool(right)
+    if isinstance(right, F):
+        if right.name not in available:
+            raise FieldError(right.name)
+        right = getattr(item, right.name)
+    elif hasattr(right, "resolve_expression"):
+        raise _Unsure
+    compare = COMPARISONS.get(operator or "exact")
+    if compare is None:
+        raise _Unsure
+    if left is None or right is None:
+        return None
+    return bool(compare(left, right))
+
+
+@cache
+def _relations(model: type[Model]) -> dict[str, Any]:
+    return {f.name: f for f in model._meta.concrete_fields if f.is_relation}
+
+
+def _same(item: Model, name: str, value: Any) -> bool:
+    """Whether ``item.name`` already holds ``value`` (a related row compared by key without
+    reading it; an unsaved one by identity)."""
+    relation = _relations(type(item)).get(name)
+    if relation is not None:
+        if value is None:
+            return getattr(item, relation.attname) is None
+        if value.pk is not None:
+            return bool(getattr(item, relation.attname) == value.pk)
+        return bool(relation.is_cached(item) and relation.get_cached_value(item) is value)
+    previous = getattr(item, name)
     if isinstance(previous, uuid.UUID) or isinstance(value, uuid.UUID):
         return str(previous) == str(value)
     return bool(previous == value)
@@ -576,29 +890,65 @@ def _time(value: Any) -> time | None:
         return None
 
 
+class Progress(Protocol):
+    """What a long import reports as it goes (the command shows it as a progress bar)."""
+
+    def stage(self, name: str, total: int | None) -> None:
+        """A new stage begins: "reading" (rows), "checking" or "writing" (records)."""
+
+    def advance(self, count: int) -> None:
+        """``count`` more rows or records of the current stage are done."""
+
+
 def import_records(
     records: Iterable[tuple[str, Document]],
     *,
     source: str,
     dry_run: bool = False,
     actor: str = "command",
+    progress: Progress | None = None,
 ) -> ImportSummary:
     """Validate every record, then write them all in one transaction — or nothing."""
     documents, problems = validate(records)
     if problems:
         raise ImportRefused(problems)
-    return write(documents, source=source, dry_run=dry_run, actor=actor)
+    return write(documents, source=source, dry_run=dry_run, actor=actor, progress=progress)
 
 
 def write(
-    documents: Iterable[Document], *, source: str, dry_run: bool = False, actor: str = "command"
+    documents: Iterable[Document],
+    *,
+    source: str,
+    dry_run: bool = False,
+    actor: str = "command",
+    progress: Progress | None = None,
+    total: int | None = None,
 ) -> ImportSummary:
-    """Write checked organisation documents in one transaction (rolled back on a dry run)."""
+    """Write checked organisation documents in one transaction (rolled back on a dry run),
+    a batch of about BATCH_RECORDS records at a time."""
+    if progress is not None:
+        if total is None and isinstance(documents, list):
+            total = len(documents)
+        progress.stage("writing", total)
     with transaction.atomic():
         writer = _Writer(source)
+        batch: list[Document] = []
+        codes: dict[type[Model], set[uuid.UUID]] = defaultdict(set)
+        size = 0
         for document in documents:
-            writer.organization(_strip_origins(document))
-        location_index_refresh(location_ids=sorted(writer.location_ids))
+            if ORIGIN in document:
+                document = _strip_origins(document)
+            batch.append(document)
+            size += _collect_organization(document, codes)
+            if size >= BATCH_RECORDS:
+                writer.batch(batch, codes)
+                if progress is not None:
+                    progress.advance(len(batch))
+                batch, codes, size = [], defaultdict(set), 0
+        if batch:
+            writer.batch(batch, codes)
+            if progress is not None:
+                progress.advance(len(batch))
         if writer.unmapped:
             writer.summary.notes.append(
                 "taxonomy terms kept but not mapped to a Haven category or population: "
@@ -617,27 +967,57 @@ def write(
 
 
 def import_path(
-    path: Path, *, dry_run: bool = False, allow_dangling: bool = False, actor: str = "command"
+    path: Path,
+    *,
+    dry_run: bool = False,
+    allow_dangling: bool = False,
+    actor: str = "command",
+    progress: Progress | None = None,
 ) -> ImportSummary:
     """Import a JSON file, or a tabular package (a directory or a .zip with
     datapackage.json). ``allow_dangling`` imports a package whose foreign keys point at rows
     it does not contain (the links are left out and noted) instead of refusing it.
 
-    A package is read twice, one organisation at a time — first to check every record, then
-    to write — so a large package never has to fit in memory."""
+    A package is read one organisation at a time and every record checked before anything
+    is written; the checked documents wait in a temporary file (not in memory), so a large
+    package never has to fit in memory, and is not read from its CSV files twice."""
     source = f"import:{path.name}"
     if path.is_dir() or path.suffix.lower() == ".zip":
         from directory.hsds_tabular import read_package
 
-        with read_package(path, allow_dangling=allow_dangling) as package:
-            problems = [
-                problem
-                for document in package.organizations()
-                for problem in check(str(document.get(ORIGIN, path.name)), document)
-            ]
+        if progress is not None:
+            progress.stage("reading", None)
+        with (
+            read_package(
+                path,
+                allow_dangling=allow_dangling,
+                progress=progress.advance if progress is not None else None,
+            ) as package,
+            tempfile.TemporaryFile(prefix="hsds-checked-") as spool,
+        ):
+            total = package.counts.get("organization", 0)
+            if progress is not None:
+                progress.stage("checking", total)
+            problems: list[Problem] = []
+            for document in package.organizations():
+                found, clean = _check(str(document.get(ORIGIN, path.name)), document)
+                problems += found
+                if not problems:
+                    marshal.dump(clean, spool)
+                if progress is not None:
+                    progress.advance(1)
             if problems:
                 raise ImportRefused(problems)
-            summary = write(package.organizations(), source=source, dry_run=dry_run, actor=actor)
+            spool.seek(0)
+            # Our own file, written above from checked documents.
+            checked = (marshal.load(spool) for _ in range(total))  # noqa: S302
+            summary = write(
+                checked, source=source, dry_run=dry_run, actor=actor, progress=progress,
+                total=total,
+            )  # fmt: skip
             summary.notes[:0] = package.notes
             return summary
-    return import_records(read_json(path), source=source, dry_run=dry_run, actor=actor)
+    records = read_json(path)
+    if progress is not None:
+        progress.stage("checking", len(records))
+    return import_records(records, source=source, dry_run=dry_run, actor=actor, progress=progress)
