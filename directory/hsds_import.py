@@ -39,6 +39,7 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
 from audit.services import audit_record
+from directory.bulk import insert_rows
 from directory.hsds import SCHEMA_DIR
 from directory.hsds_problems import ORIGIN, ImportRefused, Problem
 from directory.models import (
@@ -385,7 +386,7 @@ class _Writer:
     def _flush(self) -> None:
         for model in WRITE_ORDER:
             if self.new[model]:
-                model._default_manager.bulk_create(self.new[model], batch_size=WRITE_CHUNK)
+                _create(model, self.new[model])
             if self.dirty[model]:
                 items, fields = [], set()
                 for item, changed in self.dirty[model].values():
@@ -396,7 +397,10 @@ class _Writer:
                     setattr_all(items, name, self.now)
                 model._default_manager.bulk_update(items, sorted(fields), batch_size=WRITE_CHUNK)
             if model is Service and self.new_populations:
-                ServicePopulation.objects.bulk_create(self.new_populations, batch_size=WRITE_CHUNK)
+                insert_rows(ServicePopulation, (
+                    {"service_id": row.service.pk, "population": row.population}
+                    for row in self.new_populations
+                ), primary_key=False)  # fmt: skip
         _insert_metadata(self.changes, when=self.now, by=self.source[:255])
         location_index_refresh(location_ids={location.pk for location in self.touched})
         self._reset()
@@ -699,6 +703,46 @@ WRITE_ORDER: tuple[type[Model], ...] = (
 )  # fmt: skip
 # Fields apply_placement derives from a location's position.
 PLACEMENT_FIELDS = frozenset({"search_latitude", "search_longitude", "ux", "uy", "uz", "time_zone"})
+
+
+@cache
+def _copied_fields(model: type[Model]) -> tuple[tuple[str, Any], ...]:
+    """(attname, relation or None) of what a new row takes from its object: all but the key
+    and the timestamps the database default (now) fills."""
+    return tuple(
+        (f.attname, f if f.is_relation else None)
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+        and not getattr(f, "auto_now", False)
+        and not getattr(f, "auto_now_add", False)
+    )
+
+
+def _create(model: type[Model], items: list[Any]) -> None:
+    """Insert new rows, then read back the keys the database gave them (by HSDS id), so the
+    rows that point at them can be written next."""
+    copied = _copied_fields(model)
+    rows = []
+    for item in items:
+        row = {}
+        for attname, relation in copied:
+            value = getattr(item, attname)
+            if value is None and relation is not None and relation.is_cached(item):
+                parent = relation.get_cached_value(item)
+                value = parent.pk if parent is not None else None
+                setattr(item, attname, value)
+            row[attname] = value
+        rows.append(row)
+    insert_rows(model, rows, primary_key=False)
+    by_code = {_own_key(model, item.code): item for item in items}
+    codes = sorted(by_code)
+    for start in range(0, len(codes), LOOKUP_CHUNK):
+        chunk = codes[start : start + LOOKUP_CHUNK]
+        for code, pk in model._default_manager.filter(code__in=chunk).values_list("code", "pk"):
+            item = by_code[code]
+            item.pk = pk
+            item._state.adding = False
+            item._state.db = connection.alias
 
 
 def _derived_fields(model: type[Model]) -> set[str]:
