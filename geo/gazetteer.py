@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 import zipcodes
 
-from geo.distance import MI_PER_DEGREE_LAT, Point, miles_for_chord_squared, unit_vector
+from geo.distance import (
+    MI_PER_DEGREE_LAT,
+    Point,
+    chord_squared_for_miles,
+    miles_for_chord_squared,
+    unit_vector,
+)
 
 STATE_NAMES = {
     "ALABAMA": "AL", "ALASKA": "AK", "ARIZONA": "AZ", "ARKANSAS": "AR", "CALIFORNIA": "CA",
@@ -97,6 +103,7 @@ class Gazetteer:
             if nearest is not None:
                 self._add(row, nearest.time_zone)
         self._cities = self._build_cities()
+        self._zones_around: dict[tuple[int, int], str | None] = {}
 
     def _add(self, row: dict[str, object], time_zone: str) -> None:
         record = ZipRecord(
@@ -165,6 +172,33 @@ class Gazetteer:
         return best
 
 
+    def time_zone_near(self, point: Point) -> str | None:
+        """The time zone of the ZIP ``nearest`` finds, often without looking for it: when
+        every ZIP in the 3 × 3 cells around the point shares one zone, and one ZIP in its
+        own cell is close enough that ``nearest`` stops after the first ring, the nearest ZIP
+        is one of those, whichever it is."""
+        cell = self._cell(point)
+        if cell not in self._zones_around:
+            zones = {
+                record.time_zone
+                for dlat in (-1, 0, 1)
+                for dlng in (-1, 0, 1)
+                for *_unit, record in self._grid.get((cell[0] + dlat, cell[1] + dlng), ())
+            }
+            self._zones_around[cell] = zones.pop() if len(zones) == 1 else None
+        zone = self._zones_around[cell]
+        if zone is not None:
+            shrink = math.cos(math.radians(min(89.0, abs(point.latitude) + 2)))
+            # The first ring's stopping distance, with a margin for rounding.
+            limit = chord_squared_for_miles(MI_PER_DEGREE_LAT * shrink) * 0.999
+            px, py, pz = unit_vector(point.latitude, point.longitude)
+            for x, y, z, _record in self._grid.get(cell, ()):
+                if (x - px) * (x - px) + (y - py) * (y - py) + (z - pz) * (z - pz) < limit:
+                    return zone
+        record = self.nearest(point)
+        return record.time_zone if record else None
+
+
 @functools.cache
 def gazetteer() -> Gazetteer:
     built = Gazetteer(zipcodes.list_all())
@@ -192,5 +226,4 @@ def time_zone_at(point: Point, default: str = "America/Chicago") -> str:
 @functools.lru_cache(maxsize=65_536)
 def _time_zone_at(latitude: float, longitude: float) -> str | None:
     # Imports and seeds place many locations on the same ZIP centroids.
-    record = gazetteer().nearest(Point(latitude, longitude))
-    return record.time_zone if record else None
+    return gazetteer().time_zone_near(Point(latitude, longitude))
