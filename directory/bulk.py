@@ -57,7 +57,7 @@ def insert_rows(
     Without ``primary_key`` the database numbers the rows (read them back by another key)."""
     found = columns(model)
     if not primary_key:
-        pk = model._meta.pk.attname  # type: ignore[union-attr]
+        pk = model._meta.pk.attname
         found = [column for column in found if column[0] != pk]
     names = [name for name, _prep, _default in found]
     position = {name: index for index, name in enumerate(names)}

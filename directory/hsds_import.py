@@ -145,7 +145,7 @@ def _allow_redacted(node: Any) -> None:
 def _schema(name: str) -> dict[str, Any]:
     schema = json.loads((SCHEMA_DIR / "3.1" / "schema" / "compiled" / f"{name}.json").read_text())
     _allow_redacted(schema)
-    return schema  # type: ignore[no-any-return]
+    return schema
 
 
 @cache
@@ -374,7 +374,7 @@ class _Writer:
             for start in range(0, len(ordered), LOOKUP_CHUNK):
                 chunk = ordered[start : start + LOOKUP_CHUNK]
                 for item in model._default_manager.filter(code__in=chunk):
-                    found[item.code] = item
+                    found[item.code] = item  # type: ignore[attr-defined]
         services = sorted(self.items[Service])
         for start in range(0, len(services), LOOKUP_CHUNK):
             chunk = services[start : start + LOOKUP_CHUNK]
@@ -876,9 +876,10 @@ def _holds(node: Any, item: Model, available: set[str]) -> bool | None:
     if operator == "isnull":
         return (left is None) == bool(right)
     if isinstance(right, F):
-        if right.name not in available:
-            raise FieldError(right.name)
-        right = getattr(item, right.name)
+        other = str(right.name)  # type: ignore[attr-defined]
+        if other not in available:
+            raise FieldError(other)
+        right = getattr(item, other)
     elif hasattr(right, "resolve_expression"):
         raise _Unsure
     compare = COMPARISONS.get(operator or "exact")

@@ -171,7 +171,6 @@ class Gazetteer:
                     return best
         return best
 
-
     def time_zone_near(self, point: Point) -> str | None:
         """The time zone of the ZIP ``nearest`` finds, often without looking for it: when
         every ZIP in the 3 × 3 cells around the point shares one zone, and one ZIP in its
