@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import marshal
 import math
+import re
 import tempfile
 import uuid
 from collections import defaultdict
@@ -207,6 +208,39 @@ def _no_constant(name: str) -> Any:
 LARGEST_INTEGER = 2**63 - 1
 
 
+def _all_safe(record: Any) -> bool:
+    """Whether every value is one a column can hold (the quick walk; _unsafe_values says
+    where and why when not)."""
+    pending = [record]
+    while pending:
+        value = pending.pop()
+        kind = type(value)
+        if kind is str:
+            if "\x00" in value:
+                return False
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif kind is dict:
+            for key in value:
+                if isinstance(key, str) and "\x00" in key:
+                    return False
+            pending.extend(value.values())
+        elif kind is list:
+            pending.extend(value)
+        elif kind is int:
+            if abs(value) > LARGEST_INTEGER:
+                return False
+        elif kind is float:
+            if not math.isfinite(value):
+                return False
+        elif kind is not bool and value is not None:
+            return False  # not JSON: let the full walk (and the schema) judge it
+    return True
+
+
 def _unsafe_values(record: Any) -> Iterable[tuple[str, str]]:
     """(JSON pointer, what is wrong) for every value no column can hold: text with a NUL
     character or half of a surrogate pair, numbers that are not finite or too large."""
@@ -285,7 +319,7 @@ def _check(where: str, record: Any) -> tuple[list[Problem], Document]:
         return [Problem(where, "", "is not an HSDS object")], {}
     clean = _strip_origins(record)
     problems = []
-    for pointer, message in _unsafe_values(clean):
+    for pointer, message in () if _all_safe(clean) else _unsafe_values(clean):
         name = pointer.rsplit("/", 1)[-1]
         problems.append(Problem(f"{where} {pointer}" if pointer else where, name, message))
     if problems:
@@ -349,17 +383,17 @@ class _Writer:
 
     def _reset(self) -> None:
         # The rows this batch names, by HSDS id: read from the database, or new in this batch.
-        self.items: dict[type[Model], dict[uuid.UUID, Any]] = defaultdict(dict)
+        self.items: dict[type[Model], dict[str, Any]] = defaultdict(dict)
         self.new: dict[type[Model], list[Any]] = defaultdict(list)
         self.dirty: dict[type[Model], dict[int, tuple[Any, set[str]]]] = defaultdict(dict)
-        self.populations: dict[uuid.UUID, set[str]] = defaultdict(set)
+        self.populations: dict[str, set[str]] = defaultdict(set)
         self.new_populations: list[ServicePopulation] = []
-        self.changes: list[tuple[uuid.UUID, str, str, str, str, str]] = []
+        self.changes: list[tuple[str, str, str, str, str, str]] = []
         self.touched: list[Location] = []
 
     # --- one batch ---------------------------------------------------------------------------
 
-    def batch(self, documents: list[Document], codes: dict[type[Model], set[uuid.UUID]]) -> None:
+    def batch(self, documents: list[Document], codes: dict[type[Model], set[str]]) -> None:
         """Write a batch of organisation documents (without origins), given the HSDS ids of
         the rows they write (_collect_organization)."""
         self._prefetch(codes)
@@ -367,21 +401,21 @@ class _Writer:
             self.organization(document)
         self._flush()
 
-    def _prefetch(self, codes: dict[type[Model], set[uuid.UUID]]) -> None:
+    def _prefetch(self, codes: dict[type[Model], set[str]]) -> None:
         for model, wanted in codes.items():
             found = self.items[model]
             ordered = sorted(wanted)
             for start in range(0, len(ordered), LOOKUP_CHUNK):
                 chunk = ordered[start : start + LOOKUP_CHUNK]
                 for item in model._default_manager.filter(code__in=chunk):
-                    found[item.code] = item  # type: ignore[attr-defined]
+                    found[str(item.code)] = item  # type: ignore[attr-defined]
         services = sorted(self.items[Service])
         for start in range(0, len(services), LOOKUP_CHUNK):
             chunk = services[start : start + LOOKUP_CHUNK]
             for code, population in ServicePopulation.objects.filter(
                 service__code__in=chunk
             ).values_list("service__code", "population"):
-                self.populations[code].add(population)
+                self.populations[str(code)].add(population)
 
     def _flush(self) -> None:
         for model in WRITE_ORDER:
@@ -631,17 +665,22 @@ class _Writer:
             })  # fmt: skip
 
 
-def _key(code: Any) -> uuid.UUID | None:
-    """An HSDS id as the database compares it (case and hyphens do not matter)."""
-    if isinstance(code, uuid.UUID):
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _key(code: Any) -> str | None:
+    """An HSDS id as the database compares it (case and hyphens do not matter), in its
+    canonical text form: most ids are written that way already, and text is cheap to hash
+    and sort."""
+    if isinstance(code, str) and CANONICAL_UUID.fullmatch(code):
         return code
     try:
-        return uuid.UUID(str(code))
+        return str(code if isinstance(code, uuid.UUID) else uuid.UUID(str(code)))
     except ValueError:
         return None
 
 
-def _own_key(model: type[Model], code: Any) -> uuid.UUID:
+def _own_key(model: type[Model], code: Any) -> str:
     key = _key(code)
     if key is None:
         raise ImportRefused([
@@ -650,26 +689,26 @@ def _own_key(model: type[Model], code: Any) -> uuid.UUID:
     return key
 
 
-def _collect(codes: dict[type[Model], set[uuid.UUID]], model: type[Model], doc: Any) -> None:
+def _collect(codes: dict[type[Model], set[str]], model: type[Model], doc: Any) -> None:
     if isinstance(doc, dict) and (key := _key(doc.get("id"))) is not None:
         codes[model].add(key)
 
 
-def _collect_owned(codes: dict[type[Model], set[uuid.UUID]], doc: Document) -> None:
+def _collect_owned(codes: dict[type[Model], set[str]], doc: Document) -> None:
     for phone in doc.get("phones") or []:
         _collect(codes, Phone, phone)
     for schedule in doc.get("schedules") or []:
         _collect(codes, Schedule, schedule)
 
 
-def _collect_location(codes: dict[type[Model], set[uuid.UUID]], doc: Document) -> None:
+def _collect_location(codes: dict[type[Model], set[str]], doc: Document) -> None:
     _collect(codes, Location, doc)
     for address in doc.get("addresses") or []:
         _collect(codes, Address, address)
     _collect_owned(codes, doc)
 
 
-def _collect_organization(doc: Document, codes: dict[type[Model], set[uuid.UUID]]) -> int:
+def _collect_organization(doc: Document, codes: dict[type[Model], set[str]]) -> int:
     """Add the HSDS id of every row an organisation document writes, by table (the rows
     _Writer.organization upserts, and the locations its services name by id); how many."""
     before = sum(len(found) for found in codes.values())
@@ -739,7 +778,7 @@ def _create(model: type[Model], items: list[Any]) -> None:
     for start in range(0, len(codes), LOOKUP_CHUNK):
         chunk = codes[start : start + LOOKUP_CHUNK]
         for code, pk in model._default_manager.filter(code__in=chunk).values_list("code", "pk"):
-            item = by_code[code]
+            item = by_code[str(code)]
             item.pk = pk
             item._state.adding = False
             item._state.db = connection.alias
@@ -767,7 +806,7 @@ METADATA_COLUMNS = (
 
 
 def _insert_metadata(
-    changes: list[tuple[uuid.UUID, str, str, str, str, str]], *, when: Any, by: str
+    changes: list[tuple[str, str, str, str, str, str]], *, when: Any, by: str
 ) -> None:
     """Insert provenance rows as plain tuples: the ORM's per-object work would cost more
     than the inserts themselves (COPY on PostgreSQL)."""
@@ -775,7 +814,9 @@ def _insert_metadata(
         return
     when = Metadata._meta.get_field("last_action_date").get_db_prep_save(when, connection)
     native = connection.features.has_native_uuid_field
-    rows = [(key if native else key.hex, *change, when, by) for key, *change in changes]
+    rows = [
+        (key if native else key.replace("-", ""), *change, when, by) for key, *change in changes
+    ]
     table = connection.ops.quote_name(Metadata._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(name) for name in METADATA_COLUMNS)
     with connection.cursor() as cursor:
@@ -978,7 +1019,7 @@ def write(
     with transaction.atomic():
         writer = _Writer(source)
         batch: list[Document] = []
-        codes: dict[type[Model], set[uuid.UUID]] = defaultdict(set)
+        codes: dict[type[Model], set[str]] = defaultdict(set)
         size = 0
         for document in documents:
             if ORIGIN in document:
