@@ -24,12 +24,12 @@ import re
 import tempfile
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import jsonschema_rs
 from django.core.exceptions import NON_FIELD_ERRORS, FieldError, ValidationError
@@ -773,15 +773,24 @@ def _create(model: type[Model], items: list[Any]) -> None:
             row[attname] = value
         rows.append(row)
     insert_rows(model, rows, primary_key=False)
-    by_code = {_own_key(model, item.code): item for item in items}
-    codes = sorted(by_code)
-    for start in range(0, len(codes), LOOKUP_CHUNK):
-        chunk = codes[start : start + LOOKUP_CHUNK]
-        for code, pk in model._default_manager.filter(code__in=chunk).values_list("code", "pk"):
-            item = by_code[str(code)]
-            item.pk = pk
-            item._state.adding = False
-            item._state.db = connection.alias
+    native = connection.features.has_native_uuid_field
+    by_code = {}
+    for item in items:
+        key = _own_key(model, item.code)
+        by_code[key if native else key.replace("-", "")] = item
+    codes = list(by_code)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(codes), LOOKUP_CHUNK):
+            chunk = codes[start : start + LOOKUP_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            # The table name comes from the model; the codes are parameters.
+            cursor.execute(f"SELECT code, id FROM {table} WHERE code IN ({marks})", chunk)  # noqa: S608
+            for code, pk in cursor.fetchall():
+                item = by_code[str(code) if native else code]
+                item.pk = pk
+                item._state.adding = False
+                item._state.db = connection.alias
 
 
 def _derived_fields(model: type[Model]) -> set[str]:
@@ -839,6 +848,14 @@ def _number_rules(model: type[Model]) -> frozenset[str]:
     return frozenset(f.name for f in model._meta.fields if not isinstance(f, NUMERIC_FIELDS))
 
 
+@cache
+def _nothing_to_check(model: type[Model]) -> bool:
+    """No numeric field but the key and no clean() of its own: every check full_clean would
+    run names a field left out, so none runs."""
+    numeric = [f for f in model._meta.fields if isinstance(f, NUMERIC_FIELDS) and not f.primary_key]
+    return not numeric and model.clean is Model.clean
+
+
 def _check_numbers(item: Model, code: str) -> None:
     """A number its column cannot hold (a negative or five-digit year), or numbers that break
     a rule of the table (a minimum age above the maximum), refuse the import: the schema sets
@@ -846,6 +863,8 @@ def _check_numbers(item: Model, code: str) -> None:
 
     The same checks as ``full_clean`` of the numeric fields, except that a check constraint
     is worked out here rather than by a query per row (see _holds)."""
+    if _nothing_to_check(type(item)):
+        return
     exclude = set(_number_rules(type(item)))
     errors: dict[str, Any] = {}
     for step in (lambda: item.clean_fields(exclude=exclude), item.clean):
@@ -976,6 +995,19 @@ def _time(value: Any) -> time | None:
         return None
 
 
+def _spool(spool: BinaryIO, document: Document) -> None:
+    blob = marshal.dumps(document)
+    spool.write(len(blob).to_bytes(8, "little"))
+    spool.write(blob)
+
+
+def _unspool(spool: BinaryIO, count: int) -> Iterator[Document]:
+    """The documents _spool wrote (marshal.load on a file reads it in tiny pieces)."""
+    for _ in range(count):
+        size = int.from_bytes(spool.read(8), "little")
+        yield marshal.loads(spool.read(size))  # noqa: S302 (our own file, written just before)
+
+
 class Progress(Protocol):
     """What a long import reports as it goes (the command shows it as a progress bar)."""
 
@@ -1089,14 +1121,13 @@ def import_path(
                 found, clean = _check(str(document.get(ORIGIN, path.name)), document)
                 problems += found
                 if not problems:
-                    marshal.dump(clean, spool)
+                    _spool(spool, clean)
                 if progress is not None:
                     progress.advance(1)
             if problems:
                 raise ImportRefused(problems)
             spool.seek(0)
-            # Our own file, written above from checked documents.
-            checked = (marshal.load(spool) for _ in range(total))  # noqa: S302
+            checked = _unspool(spool, total)
             summary = write(
                 checked, source=source, dry_run=dry_run, actor=actor, progress=progress,
                 total=total,
