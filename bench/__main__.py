@@ -36,10 +36,14 @@ SENDS_TARGET = {"sqlite": 200, "postgresql": 150}
 OPEN_P95_TARGET_MS = 10
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[str, float, float]:
-    """Run a child; return its stdout, wall seconds and peak RSS in MB."""
+def run(args: list[str], env: dict[str, str], *, quiet: bool = False) -> tuple[str, float, float]:
+    """Run a child; return its stdout, wall seconds and peak RSS in MB. ``quiet`` drops what
+    it writes to standard error."""
     started = time.perf_counter()
-    child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+        stderr=subprocess.DEVNULL if quiet else None,
+    )  # fmt: skip
     assert child.stdout is not None
     output = child.stdout.read()
     _pid, status, usage = os.wait4(child.pid, 0)
