@@ -407,14 +407,16 @@ class _Writer:
             ordered = sorted(wanted)
             for start in range(0, len(ordered), LOOKUP_CHUNK):
                 chunk = ordered[start : start + LOOKUP_CHUNK]
-                for item in model._default_manager.filter(code__in=chunk):
+                for item in model._default_manager.filter(code__in=chunk).order_by():
                     found[str(item.code)] = item  # type: ignore[attr-defined]
         services = sorted(self.items[Service])
         for start in range(0, len(services), LOOKUP_CHUNK):
             chunk = services[start : start + LOOKUP_CHUNK]
-            for code, population in ServicePopulation.objects.filter(
-                service__code__in=chunk
-            ).values_list("service__code", "population"):
+            for code, population in (
+                ServicePopulation.objects.filter(service__code__in=chunk)
+                .order_by()
+                .values_list("service__code", "population")
+            ):
                 self.populations[str(code)].add(population)
 
     def _flush(self) -> None:
@@ -1049,6 +1051,12 @@ def write(
             total = len(documents)
         progress.stage("writing", total)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Tables grow by hundreds of thousands of rows inside this one transaction, which
+            # the planner's statistics never see: it would scan whole tables for what every
+            # query here is, a look-up of a few hundred rows by an indexed key.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
         writer = _Writer(source)
         batch: list[Document] = []
         codes: dict[type[Model], set[str]] = defaultdict(set)
