@@ -2,11 +2,18 @@
 
 Input is JSON — an ``organization_full`` or ``service_full`` object, a list of them, or an
 HSDS API page (``{"contents": [...]}``) — or a tabular data package (directory.hsds_tabular).
-Every record is checked against the official compiled schemas (jsonschema, Draft 2020-12)
-before anything is written; any problem anywhere refuses the whole import with a report of
-every problem (directory.hsds_problems). Records are matched by their HSDS id (Haven's
-``code``), so importing the same file twice changes nothing; a field that changes is
-recorded in HSDS ``metadata`` with its source, time and previous value.
+Every record is checked against the official compiled schemas (Draft 2020-12: jsonschema-rs
+says whether a record is valid, jsonschema says why not) before anything is written; any
+problem anywhere refuses the whole import with a report of every problem
+(directory.hsds_problems). Records are matched by their HSDS id (Haven's ``code``), so
+importing the same file twice changes nothing; a field that changes is recorded in HSDS
+``metadata`` with its source, time and previous value.
+
+Writing goes a batch of organisations at a time (about BATCH_RECORDS records), all in one
+transaction: a batch looks up the rows it names with one query per table, inserts new rows as
+plain tuples (directory.bulk: COPY on PostgreSQL), updates only changed rows, inserts its
+provenance rows, and refreshes the search index of the locations it touched. 100,000
+locations (about 800,000 records) take about two minutes: docs/BENCHMARKS.md.
 
 Haven's categories and populations come from taxonomy terms (attributes): Open Eligibility
 names are recognised out of the box (:data:`TERM_CATEGORIES`, :data:`TERM_POPULATIONS`); a
