@@ -4,9 +4,11 @@ Seeds a large directory and times search on each database; hold throughput on Po
 referral sends and packet opens on each, in a fresh database of their own.
 
     python -m bench [--locations 100000] [--queries 1000] [--databases sqlite,postgresql]
-                    [--reuse] [--benchmarks search,holds,referrals] [--sends 400]
+                    [--reuse] [--benchmarks search,holds,referrals,hsds] [--sends 400]
 
 ``--benchmarks`` runs only the ones named (``--benchmarks referrals`` seeds no directory).
+``--benchmarks hsds`` times the HSDS tabular import of a seeded package (bench/hsds.py); its
+PostgreSQL database is ``$BENCH_PG_URL_hsds`` (default haven_bench_hsds).
 
 Each step runs in its own process so its time and peak memory are its own. Results are
 printed as a Markdown table and written to var/bench/results.json.
@@ -28,16 +30,20 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "bench"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgres://postgres@127.0.0.1:5432/haven_bench"
-BENCHMARKS = ("search", "holds", "referrals")
+BENCHMARKS = ("search", "holds", "referrals", "hsds")
 # Referral targets: sends per second in one process, by database; packet open p95 in ms.
 SENDS_TARGET = {"sqlite": 200, "postgresql": 150}
 OPEN_P95_TARGET_MS = 10
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[str, float, float]:
-    """Run a child; return its stdout, wall seconds and peak RSS in MB."""
+def run(args: list[str], env: dict[str, str], *, quiet: bool = False) -> tuple[str, float, float]:
+    """Run a child; return its stdout, wall seconds and peak RSS in MB. ``quiet`` drops what
+    it writes to standard error."""
     started = time.perf_counter()
-    child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+        stderr=subprocess.DEVNULL if quiet else None,
+    )  # fmt: skip
     assert child.stdout is not None
     output = child.stdout.read()
     _pid, status, usage = os.wait4(child.pid, 0)
@@ -123,6 +129,27 @@ def referral_throughput(database: str, sends: int) -> dict[str, Any]:
     return result
 
 
+def hsds_import(database: str, folder: Path) -> dict[str, Any]:
+    """Import the package into an empty database of its own, twice."""
+    from bench import hsds
+
+    if database == "sqlite":
+        path = OUT / "hsds-import.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    else:
+        url = os.environ.get("BENCH_PG_URL", PG_BENCH) + "_hsds"
+        name = url.rsplit("/", 1)[1]
+        admin = ["psql", PG_ADMIN, "-qc"]
+        subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}"'], check=True)
+        subprocess.run([*admin, f'CREATE DATABASE "{name}"'], check=True)
+    run([sys.executable, "manage.py", "migrate", "-v0"], environment(url))
+    result = hsds.import_twice(folder, url, run, environment)
+    result["rows"] = hsds.counts(url, environment)
+    return result
+
+
 def machine() -> str:
     return (
         f"{platform.machine()}, {os.cpu_count()} cores, {_memory_gb()} GB, "
@@ -171,7 +198,16 @@ def main() -> None:
     if "search" in chosen:
         queries = [make_queries(100, 7), make_queries(args.queries, 2026)]
         queries_file.write_text(json.dumps(queries))
+    if "hsds" in chosen:
+        from bench import hsds
+
+        print(f"== HSDS package of {args.locations} locations", file=sys.stderr)
+        folder, made = hsds.package(OUT, args.locations, args.reuse, run, environment)
+        results["hsds"] = {"package": {"path": str(folder), **made}}
     for database in args.databases.split(","):
+        if "hsds" in chosen:
+            print(f"== {database}: HSDS import, fresh and again", file=sys.stderr)
+            results["hsds"][database] = hsds_import(database, folder)
         if "search" in chosen:
             print(f"== {database}: seeding {args.locations} locations", file=sys.stderr)
             url, seeded = prepare(database, args.locations, args.reuse)
@@ -203,6 +239,10 @@ def main() -> None:
         )
     if results["referrals"]:
         referral_table(results["referrals"])
+    if "hsds" in results:
+        from bench import hsds
+
+        hsds.table(results["hsds"], args.locations)
 
 
 def _met(ok: bool) -> str:

@@ -15,10 +15,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from directory.bulk import insert_rows
 from directory.models import (
     WEEKDAY_FIELDS,
     Accessibility,
@@ -132,68 +133,7 @@ class _Rows:
     def write(self) -> None:
         for model in self.MODELS:
             if self.rows[model]:
-                _insert(model, self.rows[model])
-
-
-def _columns(model: type[models.Model]) -> list[tuple[str, Callable[[Any], Any] | None, Any]]:
-    """(column, to-database or None when the driver takes the value as is, default)."""
-    real = connections[DEFAULT_DB_ALIAS]
-    columns = []
-    for field in model._meta.concrete_fields:
-        default = None if field.primary_key else field.get_default()
-        prepare: Callable[[Any], Any] | None = None
-        if isinstance(field, models.DateTimeField):
-            # Seeded rows never set a timestamp: prepare "now" once, not once per row.
-            default = field.get_db_prep_save(timezone.now(), real)
-        elif isinstance(field, models.UUIDField):
-            if real.vendor != "postgresql":
-                prepare = _uuid_hex
-        elif isinstance(field, models.JSONField):
-
-            def prepare(value: Any, field: models.Field[Any, Any] = field) -> Any:
-                return field.get_db_prep_save(value, real)
-
-        elif isinstance(field, models.DateField | models.TimeField) and real.vendor == "sqlite":
-            prepare = _isoformat
-
-        columns.append((field.attname, prepare, default))
-    return columns
-
-
-def _isoformat(value: date | time | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _uuid_hex(value: uuid.UUID | None) -> str | None:
-    return value.hex if value is not None else None
-
-
-def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    columns = _columns(model)
-    names = [name for name, _prep, _default in columns]
-    position = {name: index for index, name in enumerate(names)}
-    template = [default for _name, _prep, default in columns]
-    prepared = [(index, prep) for index, (_name, prep, _default) in enumerate(columns) if prep]
-    values = []
-    for row in rows:
-        value = template.copy()
-        for name, given in row.items():
-            value[position[name]] = given
-        for index, prep in prepared:
-            value[index] = prep(value[index])
-        values.append(value)
-    table = connection.ops.quote_name(model._meta.db_table)
-    quoted = ", ".join(connection.ops.quote_name(n) for n in names)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-                for value in values:
-                    copy.write_row(value)
-        else:
-            marks = ", ".join(["%s"] * len(names))
-            # Table and column names come from the models, never from input.
-            sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(sql, values)
+                insert_rows(model, self.rows[model])
 
 
 def _next_ids() -> dict[type[models.Model], int]:

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 import zipcodes
 
-from geo.distance import MI_PER_DEGREE_LAT, Point, haversine_mi
+from geo.distance import (
+    MI_PER_DEGREE_LAT,
+    Point,
+    chord_squared_for_miles,
+    miles_for_chord_squared,
+    unit_vector,
+)
 
 STATE_NAMES = {
     "ALABAMA": "AL", "ALASKA": "AK", "ARIZONA": "AZ", "ARKANSAS": "AR", "CALIFORNIA": "CA",
@@ -76,7 +82,11 @@ def _valid_time_zone(name: str) -> str | None:
 class Gazetteer:
     def __init__(self, rows: list[dict[str, object]]) -> None:
         self._zips: dict[str, ZipRecord] = {}
-        self._grid: dict[tuple[int, int], list[ZipRecord]] = defaultdict(list)
+        # Per one-degree cell: each ZIP with its unit vector, so the nearest one is found with
+        # squared chords (a few multiplications) instead of a haversine (several trig calls).
+        self._grid: dict[tuple[int, int], list[tuple[float, float, float, ZipRecord]]] = (
+            defaultdict(list)
+        )
         untimed: list[dict[str, object]] = []
         for row in rows:
             if row["zip_code_type"] == "MILITARY" or not row["lat"]:
@@ -93,6 +103,7 @@ class Gazetteer:
             if nearest is not None:
                 self._add(row, nearest.time_zone)
         self._cities = self._build_cities()
+        self._zones_around: dict[tuple[int, int], str | None] = {}
 
     def _add(self, row: dict[str, object], time_zone: str) -> None:
         record = ZipRecord(
@@ -104,7 +115,8 @@ class Gazetteer:
             standard=row["zip_code_type"] == "STANDARD",
         )
         self._zips[record.zip_code] = record
-        self._grid[self._cell(record.point)].append(record)
+        x, y, z = unit_vector(record.point.latitude, record.point.longitude)
+        self._grid[self._cell(record.point)].append((x, y, z, record))
 
     def _build_cities(self) -> dict[tuple[str, str], CityRecord]:
         members: dict[tuple[str, str], list[ZipRecord]] = defaultdict(list)
@@ -139,23 +151,51 @@ class Gazetteer:
     def nearest(self, point: Point, *, max_rings: int = 6) -> ZipRecord | None:
         """The ZIP whose centroid is closest to ``point``, searching outward ring by ring."""
         lat0, lng0 = self._cell(point)
-        best: tuple[float, ZipRecord] | None = None
+        px, py, pz = unit_vector(point.latitude, point.longitude)
+        best: ZipRecord | None = None
+        best_chord = math.inf  # squared chord: a strictly increasing function of distance
         for ring in range(max_rings + 1):
             for dlat in range(-ring, ring + 1):
                 for dlng in range(-ring, ring + 1):
                     if max(abs(dlat), abs(dlng)) != ring:
                         continue
-                    for record in self._grid.get((lat0 + dlat, lng0 + dlng), ()):
-                        distance = haversine_mi(point, record.point)
-                        if best is None or distance < best[0]:
-                            best = (distance, record)
+                    for x, y, z, record in self._grid.get((lat0 + dlat, lng0 + dlng), ()):
+                        chord = (x - px) * (x - px) + (y - py) * (y - py) + (z - pz) * (z - pz)
+                        if chord < best_chord:
+                            best_chord, best = chord, record
             # Every cell of the next ring is at least `ring` whole degrees away; stop once even
             # that is farther than the best match found.
             if best is not None:
                 shrink = math.cos(math.radians(min(89.0, abs(point.latitude) + ring + 1)))
-                if ring * MI_PER_DEGREE_LAT * shrink > best[0]:
-                    return best[1]
-        return best[1] if best else None
+                if ring * MI_PER_DEGREE_LAT * shrink > miles_for_chord_squared(best_chord):
+                    return best
+        return best
+
+    def time_zone_near(self, point: Point) -> str | None:
+        """The time zone of the ZIP ``nearest`` finds, often without looking for it: when
+        every ZIP in the 3 × 3 cells around the point shares one zone, and one ZIP in its
+        own cell is close enough that ``nearest`` stops after the first ring, the nearest ZIP
+        is one of those, whichever it is."""
+        cell = self._cell(point)
+        if cell not in self._zones_around:
+            zones = {
+                record.time_zone
+                for dlat in (-1, 0, 1)
+                for dlng in (-1, 0, 1)
+                for *_unit, record in self._grid.get((cell[0] + dlat, cell[1] + dlng), ())
+            }
+            self._zones_around[cell] = zones.pop() if len(zones) == 1 else None
+        zone = self._zones_around[cell]
+        if zone is not None:
+            shrink = math.cos(math.radians(min(89.0, abs(point.latitude) + 2)))
+            # The first ring's stopping distance, with a margin for rounding.
+            limit = chord_squared_for_miles(MI_PER_DEGREE_LAT * shrink) * 0.999
+            px, py, pz = unit_vector(point.latitude, point.longitude)
+            for x, y, z, _record in self._grid.get(cell, ()):
+                if (x - px) * (x - px) + (y - py) * (y - py) + (z - pz) * (z - pz) < limit:
+                    return zone
+        record = self.nearest(point)
+        return record.time_zone if record else None
 
 
 @functools.cache
@@ -179,5 +219,10 @@ def state_code(text: str) -> str | None:
 
 def time_zone_at(point: Point, default: str = "America/Chicago") -> str:
     """The IANA time zone of the nearest ZIP centroid: right for any place a shelter serves."""
-    record = gazetteer().nearest(point)
-    return record.time_zone if record else default
+    return _time_zone_at(point.latitude, point.longitude) or default
+
+
+@functools.lru_cache(maxsize=65_536)
+def _time_zone_at(latitude: float, longitude: float) -> str | None:
+    # Imports and seeds place many locations on the same ZIP centroids.
+    return gazetteer().time_zone_near(Point(latitude, longitude))

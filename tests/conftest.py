@@ -35,6 +35,16 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """A request in Spanish leaves Spanish active in its thread (LocaleMiddleware activates,
+    nothing deactivates); the next test starts in the default language."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
