@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.bulk import insert_rows
 from directory.models import (
     WEEKDAY_FIELDS,
     Accessibility,
@@ -383,6 +384,7 @@ def _refresh_chunk(ids: list[int]) -> int:
         LocationCard.objects.filter(location_id__in=ids).values_list("location_id", "body")
     )
     dirty, cards, changed = [], [], 0
+    first: list[dict[str, Any]] = []  # cards of locations that had none: plain inserts
     for location in locations:
         card = location_card(
             location=CardLocation(
@@ -408,7 +410,9 @@ def _refresh_chunk(ids: list[int]) -> int:
         values = index_values(card=card, placed=location.ux is not None, beds=beds[location.pk])
         card_changed = stored.get(location.pk) != card
         index_changed = any(getattr(location, name) != value for name, value in values.items())
-        if card_changed:
+        if card_changed and location.pk not in stored:
+            first.append({"location_id": location.pk, "body": card})
+        elif card_changed:
             cards.append(LocationCard(location_id=location.pk, body=card))
         if index_changed:
             for name, value in values.items():
@@ -416,6 +420,7 @@ def _refresh_chunk(ids: list[int]) -> int:
             dirty.append(location)
         changed += card_changed or index_changed
     _write_index(dirty)
+    insert_rows(LocationCard, first)
     LocationCard.objects.bulk_create(
         cards, update_conflicts=True, unique_fields=["location"], update_fields=["body"]
     )
