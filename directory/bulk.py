@@ -7,7 +7,7 @@ the inserts themselves; the seeder and the HSDS import write hundreds of thousan
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, time
 from typing import Any
 
@@ -71,6 +71,12 @@ def insert_rows(
         for index, prep in prepared:
             value[index] = prep(value[index])
         values.append(value)
+    insert_values(model, names, values)
+
+
+def insert_values(model: type[models.Model], names: Sequence[str], values: list[Any]) -> None:
+    """Insert rows already in database form: one sequence of values per row, in the order of
+    the column ``names`` (COPY on PostgreSQL, one executemany elsewhere)."""
     if not values:
         return
     table = connection.ops.quote_name(model._meta.db_table)

@@ -50,7 +50,7 @@ from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
 from audit.services import audit_record
 from directory import hsds_compat
-from directory.bulk import insert_rows
+from directory.bulk import insert_rows, insert_values
 from directory.hsds import SCHEMA_DIR
 from directory.hsds_problems import ORIGIN, ImportRefused, Problem
 from directory.models import (
@@ -923,17 +923,7 @@ def _insert_metadata(
     rows = [
         (key if native else key.replace("-", ""), *change, when, by) for key, *change in changes
     ]
-    table = connection.ops.quote_name(Metadata._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(name) for name in METADATA_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(METADATA_COLUMNS))
-            # Table and column names come from the model, never from input.
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+    insert_values(Metadata, METADATA_COLUMNS, rows)
 
 
 NUMERIC_FIELDS = (IntegerField, FloatField, DecimalField)

@@ -8,7 +8,7 @@ caseworker and a revocation) never both win.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
@@ -134,18 +134,17 @@ def org_key_create(
         data={"suite": pair.suite, "previous": previous.key_id if previous else ""},
     )
     for address in _admin_emails(organization):
-        with _staff_language():
-            notification_add(
-                kind=Notification.Kind.KEY_CHANGED,
-                to=address,
-                subject=gettext("Your organisation's encryption key changed"),
-                body=gettext(
-                    "A new encryption key is now active for your organisation on Haven.\n\n"
-                    "Key id: %(kid)s\nFingerprint: %(fingerprint)s\n\n"
-                    "If your organisation did not expect this, tell your network steward at once."
-                )
-                % {"kid": kid, "fingerprint": crypto.fingerprint(pair.public)},
-            )
+        notification_add(
+            kind=Notification.Kind.KEY_CHANGED,
+            to=address,
+            subject=_("Your organisation's encryption key changed"),
+            body=_(
+                "A new encryption key is now active for your organisation on Haven.\n\n"
+                "Key id: %(kid)s\nFingerprint: %(fingerprint)s\n\n"
+                "If your organisation did not expect this, tell your network steward at once."
+            ),
+            params={"kid": kid, "fingerprint": crypto.fingerprint(pair.public)},
+        )
     return key
 
 
@@ -356,17 +355,14 @@ def referral_send(
         data={"recipient": str(recipient.code), "key": key.key_id, "items": sorted(cleaned)},
     )
     if recipient.intake_email:
-        with _staff_language():
-            notification_add(
-                kind=Notification.Kind.NEW_REFERRAL,
-                to=recipient.intake_email,
-                referral=referral,
-                subject=gettext("A new referral is waiting"),
-                body=gettext(
-                    "A new referral is waiting (urgency: %(urgency)s). Sign in to respond."
-                )
-                % {"urgency": referral.get_urgency_display().lower()},
-            )
+        notification_add(
+            kind=Notification.Kind.NEW_REFERRAL,
+            to=recipient.intake_email,
+            referral=referral,
+            subject=_("A new referral is waiting"),
+            body=_("A new referral is waiting (urgency: %(urgency)s). Sign in to respond."),
+            params={"urgency": _lowercase(Urgency(referral.urgency).label)},
+        )
     return referral
 
 
@@ -617,18 +613,17 @@ def referrals_on_consent_revoked(*, consent: Consent, at: datetime) -> None:
             referral.save(update_fields=["consent_withdrawn_at"])
             packet_destroy(referral, at)
             if referral.recipient.intake_email:
-                with _staff_language():
-                    notification_add(
-                        kind=Notification.Kind.CONSENT_WITHDRAWN,
-                        to=referral.recipient.intake_email,
-                        referral=referral,
-                        subject=gettext("Consent was withdrawn for a referral"),
-                        body=gettext(
-                            "The person referred to you has withdrawn their consent for one of "
-                            "your accepted referrals. Its details can no longer be opened. Sign "
-                            "in to see which one."
-                        ),
-                    )
+                notification_add(
+                    kind=Notification.Kind.CONSENT_WITHDRAWN,
+                    to=referral.recipient.intake_email,
+                    referral=referral,
+                    subject=_("Consent was withdrawn for a referral"),
+                    body=_(
+                        "The person referred to you has withdrawn their consent for one of "
+                        "your accepted referrals. Its details can no longer be opened. Sign "
+                        "in to see which one."
+                    ),
+                )
 
 
 # --- Sweeps ---------------------------------------------------------------------------------
@@ -672,21 +667,20 @@ def referrals_escalate(now: datetime) -> int:
             referral.escalated_at = now
             referral.save(update_fields=["escalated_at"])
             if referral.recipient.on_call_email:
-                with _staff_language():
-                    notification_add(
-                        kind=Notification.Kind.ESCALATION,
-                        to=referral.recipient.on_call_email,
-                        referral=referral,
-                        subject=gettext("An urgent referral is waiting"),
-                        body=gettext(
-                            "An %(urgency)s referral has waited %(minutes)d minutes without being "
-                            "viewed. Sign in to respond."
-                        )
-                        % {
-                            "urgency": referral.get_urgency_display().lower(),
-                            "minutes": settings.HAVEN_REFERRAL_ESCALATE_MINUTES,
-                        },
-                    )
+                notification_add(
+                    kind=Notification.Kind.ESCALATION,
+                    to=referral.recipient.on_call_email,
+                    referral=referral,
+                    subject=_("An urgent referral is waiting"),
+                    body=_(
+                        "An %(urgency)s referral has waited %(minutes)d minutes without being "
+                        "viewed. Sign in to respond."
+                    ),
+                    params={
+                        "urgency": _lowercase(Urgency(referral.urgency).label),
+                        "minutes": settings.HAVEN_REFERRAL_ESCALATE_MINUTES,
+                    },
+                )
             escalated += 1
     return escalated
 
@@ -694,18 +688,28 @@ def referrals_escalate(now: datetime) -> int:
 # --- The outbox -----------------------------------------------------------------------------
 
 
-def _staff_language() -> translation.override:
-    """E-mails to organisations are written in the deployment's language, never in the
-    language of whoever's action sent them: a survivor who withdraws consent on the Spanish
-    pages must not have that choice told to the shelter."""
-    return translation.override(settings.LANGUAGE_CODE)
+# An urgency's label as it reads inside a sentence, in the language active when it is written.
+_lowercase = lazy(lambda label: str(label).lower(), str)
 
 
 def notification_add(
-    *, kind: str, to: str, subject: str, body: str, referral: Referral | None = None
+    *,
+    kind: str,
+    to: str,
+    subject: str | Promise,
+    body: str | Promise,
+    params: Mapping[str, Any] | None = None,
+    referral: Referral | None = None,
 ) -> Notification:
     """Queue an e-mail in the caller's transaction; the worker is asked to deliver it once
-    the transaction commits (and the periodic sweep catches anything missed)."""
+    the transaction commits (and the periodic sweep catches anything missed).
+
+    The texts are translatable (lazy) and written here in the deployment's language, never
+    in the language of whoever's action sent them: a survivor who withdraws consent on the
+    Spanish pages must not have that choice told to the shelter. ``params`` fill the body's
+    placeholders, in that language too."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = str(subject), str(body) % params if params else str(body)
     now = timezone.now()
     notification = Notification.objects.create(
         kind=kind, to=to, subject=subject, body=body, referral=referral, created_at=now,
