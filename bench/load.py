@@ -372,6 +372,28 @@ def summarise(result: dict[str, Any], inside: dict[str, list[float]]) -> dict[st
     return rows
 
 
+def arrivals(starts: list[float], window_ms: int = 10) -> dict[str, float]:
+    """How the clients' requests arrived, in 10 ms windows: the mean, the most in one, and
+    variance over mean (the index of dispersion: 1 for independent arrivals, far above 1
+    for bursts), so a run can show it offered the server traffic and not synchronised
+    bursts."""
+    import statistics
+
+    if len(starts) < 2:
+        return {}
+    first = min(starts)
+    counts = [0] * (int((max(starts) - first) * 1000 // window_ms) + 1)
+    for start in starts:
+        counts[int((start - first) * 1000 // window_ms)] += 1
+    mean = statistics.mean(counts)
+    return {
+        "window_ms": window_ms,
+        "mean": round(mean, 2),
+        "most": max(counts),
+        "dispersion": round(statistics.pvariance(counts) / mean, 2),
+    }
+
+
 def _inside(times: list[float], percentile: Any) -> dict[str, Any]:
     if not times:
         return {}
@@ -425,6 +447,10 @@ def report(results: dict[str, Any]) -> bool:
     print("\n| | target | measured | |\n|---|---|---|---|")
     for name, target, measured, ok in lines:
         print(f"| {name} | {target} | {measured} | {'met' if ok else '**missed**'} |")
+    if spread := results["arrivals"]:
+        print(f"\nArrivals in {spread['window_ms']} ms windows: {spread['mean']} on average, "
+              f"at most {spread['most']}; variance / mean {spread['dispersion']} (1 for "
+              "independent arrivals).")  # fmt: skip
     holds = checked["holds"]
     print(f"\nHolds: {holds['placed']} placed, {holds['cancelled']} cancelled, "
           f"{holds['active']} still held; invariants checked on all {checked['capacities']} "
@@ -523,6 +549,7 @@ def main() -> None:
         "offered_rps": args.rate,
         "seconds": result["seconds"],
         "requests": summarise(result, server_times(access_log, timed_from)),
+        "arrivals": arrivals(result["starts"]),
         "messages": result["messages"],
         "server_errors": server_errors(log),
         "checked": checked,

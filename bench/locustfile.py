@@ -3,10 +3,12 @@
 Every simulated client asks, by weight: 70 % directory searches (the search benchmark's query
 mix, bench/search.py), 20 % listing pages (HTML), 10 % bed holds by an officer's agency
 through its API token — placing one, or cancelling the one it holds. A 409 "no bed" is a
-correct answer and is counted on its own, never as an error. Each client paces itself to
-``LOAD_RATE_PER_USER`` requests per second. Every answer is recorded here (exact times, not
-locust's rounded buckets) and written to ``LOAD_RESULT`` when the run stops, with how many
-holds each capacity gained and gave back, for the invariant check.
+correct answer and is counted on its own, never as an error. Each client's requests arrive
+as a Poisson process at ``LOAD_RATE_PER_USER`` a second (exponential gaps, scheduled ahead,
+not after each answer), as independent people's do; the sum of all clients' is one too.
+Every answer is recorded here (exact times, not locust's rounded buckets) and written to
+``LOAD_RESULT`` when the run stops, with how many holds each capacity gained and gave back,
+for the invariant check.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from locust import FastHttpUser, constant_throughput, events, task
+from locust import FastHttpUser, events, task
 
 SEARCH, LISTING, PLACE, NO_BED, CANCEL = (
     "search", "listing", "hold place", "hold place: 409 no bed", "hold cancel",
@@ -39,6 +41,7 @@ failures: dict[str, int] = defaultdict(int)
 messages: list[str] = []
 placed: dict[str, int] = defaultdict(int)  # per "location/population"
 cancelled: dict[str, int] = defaultdict(int)
+starts: list[float] = []  # when each request was sent
 window = {"first": float("inf"), "last": 0.0}
 
 
@@ -57,7 +60,8 @@ def _fail(response: Any) -> None:
 @events.request.add_listener
 def record(name: str, response_time: float, exception: Any = None, **_kwargs: Any) -> None:
     now = time.time()
-    window["first"] = min(window["first"], now - response_time / 1000)
+    starts.append(now - response_time / 1000)
+    window["first"] = min(window["first"], starts[-1])
     window["last"] = max(window["last"], now)
     if exception is None:
         timings[name].append(response_time)
@@ -76,6 +80,7 @@ def write_result(**_kwargs: Any) -> None:
         "messages": messages,
         "placed": placed,
         "cancelled": cancelled,
+        "starts": starts,
     }
     Path(os.environ["LOAD_RESULT"]).write_text(json.dumps(result))
 
@@ -83,10 +88,20 @@ def write_result(**_kwargs: Any) -> None:
 class NetworkClient(FastHttpUser):
     """Someone using the network: mostly the public directory, sometimes an officer."""
 
-    wait_time = constant_throughput(float(os.environ.get("LOAD_RATE_PER_USER", "5")))
+    rate = float(os.environ.get("LOAD_RATE_PER_USER", "5"))
+    next_at: float
+
+    def wait_time(self) -> float:
+        """Until this client's next arrival. Locust's constant_throughput schedules every
+        client at its last start plus a fixed period; once one answer is late they all fire
+        in the same instant, and the run measures bursts of 40 instead of a server."""
+        now = time.monotonic()
+        self.next_at = max(self.next_at + self.rng.expovariate(self.rate), now)
+        return self.next_at - now
 
     def on_start(self) -> None:
         self.rng = random.Random()
+        self.next_at = time.monotonic() + self.rng.expovariate(self.rate)
         self.token = next(TOKENS)
         self.held: tuple[str, str] | None = None  # (hold id, capacity key)
 

@@ -277,7 +277,7 @@ CSRF_COOKIE_HTTPONLY = True
 # --- API -----------------------------------------------------------------------------------
 _unlimited = "1000000/min" if HAVEN_ENV == "test" else ""
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["config.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.parsers.StrictJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerTokenAuthentication",

@@ -229,6 +229,17 @@ class LocationSearchFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = SearchForm
 
+    _form_class: type[forms.Form] | None = None
+
+    def get_form_class(self) -> type[forms.Form]:
+        """Built once: django-filter builds the form class and its fields afresh for every
+        search, and they never differ (labels and messages stay lazy, so translated per
+        request)."""
+        cls = type(self)
+        if cls.__dict__.get("_form_class") is None:
+            cls._form_class = super().get_form_class()
+        return cls._form_class  # type: ignore[return-value]
+
     def filter_nothing(
         self, queryset: QuerySet[Location], name: str, value: Any
     ) -> QuerySet[Location]:
