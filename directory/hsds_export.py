@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -202,21 +202,48 @@ def _cell(value: Any) -> str:
 
 
 class _Tables:
-    """Rows by table and id, filled by walking nested documents."""
+    """Walks nested documents into table rows, written to the CSV files as they come.
 
-    def __init__(self, package: dict[str, Any]) -> None:
+    An entity reached twice (a location under its organisation and again under a service)
+    is written once, the first time: only the ids written so far are kept, not the rows, so
+    memory does not grow with the directory's text. Files are written as ``*.partial`` and
+    take their names only when the whole package is done.
+    """
+
+    def __init__(self, package: dict[str, Any], target: Path) -> None:
         self.columns = {
             resource["name"]: [field["name"] for field in resource["schema"]["fields"]]
             for resource in package["resources"]
         }
-        self.rows: dict[str, dict[str, dict[str, str]]] = {name: {} for name in self.columns}
+        self.paths = {
+            resource["name"]: target / resource["path"] for resource in package["resources"]
+        }
+        self.written: dict[str, set[str]] = {name: set() for name in self.columns}
+        self._handles: list[IO[str]] = []
+        self._writers: dict[str, Any] = {}
+
+    def __enter__(self) -> _Tables:
+        for name, path in self.paths.items():
+            handle = _partial(path).open("w", newline="", encoding="utf-8")
+            self._handles.append(handle)
+            self._writers[name] = csv.writer(handle)
+            self._writers[name].writerow(self.columns[name])
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_details: object) -> None:
+        for handle in self._handles:
+            handle.close()
+        for path in self.paths.values():
+            if kind is None:
+                _partial(path).replace(path)
+            else:
+                _partial(path).unlink(missing_ok=True)
 
     def add(self, entity: str, document: Document, parent: tuple[str, str] | None = None) -> None:
         values = dict(document)
         if parent is not None:
             values.setdefault(f"{parent[0]}_id", parent[1])
-        row = {column: _cell(values.get(column)) for column in self.columns[entity]}
-        self.rows[entity].setdefault(document["id"], row)
+        self._write(entity, document["id"], values)
         if EXTENSION in document:
             self._profile(entity, document)
         for attribute in document.get("attributes", []):
@@ -229,39 +256,41 @@ class _Tables:
     def _profile(self, entity: str, document: Document) -> None:
         profile = dict(document[EXTENSION])
         for exception in profile.pop("schedule_exceptions", []):
-            self._profile_row("schedule_exception", exception["id"], exception, document["id"])
-        self._profile_row(entity, document["id"], profile, document["id"])
+            self._write(
+                "haven_schedule_exception", exception["id"], exception, owner=document["id"]
+            )
+        self._write(f"haven_{entity}", document["id"], profile, owner=document["id"])
 
-    def _profile_row(self, entity: str, key: str, values: Document, owner: str) -> None:
-        table = f"haven_{entity}"
-        columns = self.columns[table]
-        row = {column: _cell(values.get(column)) for column in columns}
-        row[columns[0]] = owner
-        self.rows[table].setdefault(key, row)
+    def _write(self, table: str, key: str, values: Document, owner: str | None = None) -> None:
+        written = self.written[table]
+        if key in written:
+            return
+        written.add(key)
+        row = [_cell(values.get(column)) for column in self.columns[table]]
+        if owner is not None:  # a profile table: its first column is the owning HSDS id
+            row[0] = owner
+        self._writers[table].writerow(row)
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
 
 
 def export_csv(target: Path, *, members: bool, at: datetime | None = None) -> ExportSummary:
     """Write a tabular data package (CSV files and datapackage.json) into ``target``."""
     _record(kind="csv", members=members)
     package = datapackage()
-    tables = _Tables(package)
-    count = 0
-    for document in _organization_documents(members=members, at=at or timezone.now()):
-        tables.add("organization", document)
-        count += 1
-    for item in taxonomies_find():
-        tables.add("taxonomy", taxonomy(item))
-    for term in taxonomy_terms_find():
-        tables.add("taxonomy_term", taxonomy_term(term))
     target.mkdir(parents=True, exist_ok=True)
-    for resource in package["resources"]:
-        name = resource["name"]
-        with (target / resource["path"]).open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(tables.columns[name])
-            for row in tables.rows[name].values():
-                writer.writerow([row[column] for column in tables.columns[name]])
+    count = 0
+    with _Tables(package, target) as tables:
+        for document in _organization_documents(members=members, at=at or timezone.now()):
+            tables.add("organization", document)
+            count += 1
+        for item in taxonomies_find():
+            tables.add("taxonomy", taxonomy(item))
+        for term in taxonomy_terms_find():
+            tables.add("taxonomy_term", taxonomy_term(term))
     (target / "datapackage.json").write_text(json.dumps(package, indent=2) + "\n")
     return ExportSummary(
-        organizations=count, rows={name: len(rows) for name, rows in tables.rows.items()}
+        organizations=count, rows={name: len(ids) for name, ids in tables.written.items()}
     )

@@ -223,3 +223,25 @@ def test_an_empty_directory_exports_an_empty_package(db, tmp_path):
     assert export_json() == []
     Organization.objects.create(name="Nothing listed")
     assert export_json("--members") == []
+
+
+def test_a_csv_export_that_fails_leaves_no_half_written_package(demo, tmp_path, monkeypatch):
+    """Rows are written as they are walked, under temporary names that become the files'
+    only when the whole package is done."""
+    from directory import hsds_export
+
+    def broken():
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(hsds_export, "taxonomies_find", broken)
+    with pytest.raises(RuntimeError):
+        hsds_export.export_csv(tmp_path, members=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_entity_reached_twice_is_written_once(public_csv):
+    """A location sits under its organisation and again under each service at it."""
+    for path in ("locations.csv", "addresses.csv", "phones.csv", "schedules.csv"):
+        _h, rows = read_table(public_csv, path)
+        ids = [row["id"] for row in rows]
+        assert len(ids) == len(set(ids)), path

@@ -36,3 +36,17 @@ def test_it_reads_state_names_and_codes(text, code):
 )
 def test_it_gives_the_time_zone_of_a_place(point, zone):
     assert time_zone_at(point) == zone
+
+
+def test_it_holds_every_civilian_zip_code_of_the_package():
+    """Read a first digit at a time (to keep the package's own copy out of memory), yet
+    nothing is left out."""
+    import zipcodes
+
+    expected = {
+        row["zip_code"]
+        for row in zipcodes.list_all()
+        if row["zip_code_type"] != "MILITARY" and row["lat"]
+    }
+    assert {record.zip_code for record in gazetteer().zips()} == expected
+    assert len(expected) > 40_000
