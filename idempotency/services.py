@@ -75,16 +75,13 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
         if not KEY.fullmatch(key):
             raise exceptions.ValidationError({HEADER: [ERROR_KEY]})
         principal, digest = _principal(request), _digest(request)
-        kept = IdempotencyKey.objects.filter(
-            principal=principal, key=key, created_at__gte=timezone.now() - KEEP_FOR
-        ).first()
+        kept = IdempotencyKey.objects.filter(principal=principal, key=key).first()
         if kept is not None:
-            if kept.request_digest != digest:
-                raise KeyReused
-            return Response(kept.response, status=kept.status_code)
-        IdempotencyKey.objects.filter(
-            principal=principal, key=key, created_at__lt=timezone.now() - KEEP_FOR
-        ).delete()
+            if kept.created_at >= timezone.now() - KEEP_FOR:
+                if kept.request_digest != digest:
+                    raise KeyReused
+                return Response(kept.response, status=kept.status_code)
+            kept.delete()  # past its keeping time: the key may be used afresh
         try:
             with transaction.atomic():
                 response = view(self, request, *args, **kwargs)
@@ -102,6 +99,7 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
 
 
 def idempotency_keys_sweep() -> int:
+    """Forget keys past their keeping time (``manage.py sweep_idempotency_keys``)."""
     deleted, _rows = IdempotencyKey.objects.filter(
         created_at__lt=timezone.now() - KEEP_FOR
     ).delete()

@@ -1,8 +1,11 @@
 """The beds API: place, see, cancel and confirm holds; update counts. The grid of callers."""
 
+import io
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.services import token_issue
 from directory.models import Hold
@@ -147,6 +150,30 @@ def test_the_idempotency_key_makes_a_retry_harmless(api, cast, beds):
                                       HTTP_IDEMPOTENCY_KEY="k-1")  # fmt: skip
     assert theirs.status_code == 201
     assert Hold.objects.count() == 2
+
+
+def test_a_key_past_its_24_hours_counts_as_new_and_the_sweep_forgets_old_keys(api, cast, beds):
+    import time_machine
+    from django.core.management import call_command
+
+    from idempotency.models import IdempotencyKey
+
+    token = token_issue(
+        organization=cast.agency_a, name="dispatch", scopes=["holds:write"], issuer=None
+    )
+    officer = api(token=token.secret)  # a token, not a session: it outlives 25 hours
+    first = officer.post("/api/v1/holds", body(beds), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert first.status_code == 201
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        later = officer.post("/api/v1/holds", body(beds), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+        assert later.status_code == 201
+        assert later.json()["id"] != first.json()["id"]
+        assert IdempotencyKey.objects.count() == 1  # the old answer is gone, the new one kept
+    with time_machine.travel(timezone.now() + timedelta(hours=50)):
+        out = io.StringIO()
+        call_command("sweep_idempotency_keys", stdout=out)
+    assert "1 expired idempotency keys deleted" in out.getvalue()
+    assert not IdempotencyKey.objects.exists()
 
 
 # --- Seeing, cancelling, confirming ------------------------------------------------------
