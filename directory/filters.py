@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -169,6 +170,36 @@ class SearchForm(OneValueEach, forms.Form):
     """A search asks each question once: ``near=a&near=b`` is refused, not half-read."""
 
 
+class _SharedFields(dict[str, forms.Field]):
+    """The search form's fields, shared by every search instead of deep-copied into each.
+
+    Django copies a form's fields for every instance so that one instance may change its own;
+    the search form never changes a field (nothing here may), and the copies were a tenth of
+    the time a search spends in Python.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return dict(self)
+
+
+class _FilterCopies(dict[str, django_filters.Filter]):
+    """The search's filters, copied shallowly for each search instead of deeply.
+
+    A FilterSet gives each instance its own filters because it points each one at the
+    instance (``filter.parent``), which method filters call; that needs a copy of the filter
+    object, not of its choices, widgets and messages, which nothing changes.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, django_filters.Filter]:
+        copies = {}
+        for name, original in self.items():
+            clone = copy.copy(original)
+            if original.method is not None:
+                clone.method = original.method  # its FilterMethod now calls the clone's parent
+            copies[name] = clone
+        return copies
+
+
 class LocationSearchFilter(django_filters.FilterSet):
     near = NearFilter(
         method="filter_nothing",
@@ -237,7 +268,9 @@ class LocationSearchFilter(django_filters.FilterSet):
         request)."""
         cls = type(self)
         if cls.__dict__.get("_form_class") is None:
-            cls._form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = _SharedFields(form_class.base_fields)
+            cls._form_class = form_class
         return cls._form_class  # type: ignore[return-value]
 
     def filter_nothing(
@@ -360,3 +393,6 @@ class LocationSearchFilter(django_filters.FilterSet):
             .distinct()
         )
         return queryset.filter(open_at_condition(timezone.now(), list(time_zones)))
+
+
+LocationSearchFilter.base_filters = _FilterCopies(LocationSearchFilter.base_filters)
