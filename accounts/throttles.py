@@ -46,25 +46,19 @@ class CountingRateThrottle(SimpleRateThrottle):
         current, previous = f"{self.key}:{window}", f"{self.key}:{window - 1}"
         # Kept until the next window has used it as its "previous".
         keep = 2 * self.duration + 1
-        if settings.REDIS_URL:
-            count, self.previous_count = _redis_count(current, previous, keep)
-        else:
-            count, self.previous_count = self._cache_count(current, previous, keep)
+        count, self.previous_count = self._count(current, previous, keep)
         self.current_count = count - 1  # before this request
         weight = 1 - (self.now % self.duration) / self.duration
         if self.previous_count * weight + count > self.num_requests:
-            if settings.REDIS_URL:
-                _redis().decr(current)
-            else:
-                self.cache.decr(current)
+            (_redis() if settings.REDIS_URL else self.cache).decr(current)  # not counted
             return self.throttle_failure()
-        return self.throttle_success()
+        return True  # counted already; DRF's throttle_success would write its log
 
-    def throttle_success(self) -> bool:
-        return True
-
-    def _cache_count(self, current: str, previous: str, keep: int) -> tuple[int, int]:
-        """Any cache of Django's (development and tests): three calls."""
+    def _count(self, current: str, previous: str, keep: int) -> tuple[int, int]:
+        """This request counted in its window; its count and the previous window's."""
+        if settings.REDIS_URL:
+            return _redis_count(current, previous, keep)
+        # Any cache of Django's (development and tests): three calls.
         previous_count = self.cache.get(previous, 0)
         try:
             return int(self.cache.incr(current)), previous_count
